@@ -1,0 +1,22 @@
+"""The pure modeling core of twidgets (numpy, scipy, pandas, networkx; never widgets).
+
+Modules are small and named for what they compute: :mod:`spec` (the immutable System
+and its validation), :mod:`io` (workbooks, bundled systems), :mod:`curves`,
+:mod:`classifiers`, :mod:`complexity`, :mod:`technology`, :mod:`evaluate`,
+:mod:`metrics`, :mod:`sweep`, :mod:`scenarios`.
+"""
+
+from .errors import ParameterError, SpecError
+from .spec import System
+from .io import list_systems, load_system
+from .evaluate import Evaluation, evaluate
+
+__all__ = ["System", "SpecError", "ParameterError", "load_system", "list_systems", "evaluate", "Evaluation",
+           "sweep", "sensitivity", "SweepResult"]
+
+
+def __getattr__(name):  # the sweep module pulls in more; import it on first use
+    if name in ("sweep", "sensitivity", "SweepResult"):
+        from . import sweep as _sweep_module
+        return getattr(_sweep_module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,182 @@
+"""Trigger turn-on curves and the exponential energy spectra calibrated against them.
+
+A turn-on curve ``eff(E)`` is the probability that a trigger object fires at energy
+``E`` (GeV). Two kinds:
+
+* :class:`ParametricCurve` -- ``plateau * Phi((E - e50) / width)`` (Phi the standard
+  normal CDF), the form fitted to the published CMS curves;
+* :class:`TabulatedCurve` -- measured points (energy, efficiency), interpolated
+  monotonically (PCHIP) and clipped to [0, 1]; held constant outside the points.
+
+:func:`calibrate_slope` finds the slope ``lambda`` (1/GeV) of an exponential spectrum
+``lambda * exp(-lambda E)`` whose efficiency-weighted integral over the curve's valid
+range equals a target rate.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+from scipy.special import ndtr
+
+from .errors import ParameterError
+
+__all__ = ["ParametricCurve", "TabulatedCurve", "calibrate_slope", "efficiency_integral"]
+
+
+@dataclass(frozen=True)
+class ParametricCurve:
+    """``eff(E) = plateau * Phi((E - e50) / width)``.
+
+    Parameters
+    ----------
+    plateau : float
+        Efficiency far above threshold (0-1).
+    e50 : float
+        Energy (GeV) where the error function is at half height.
+    width : float
+        Resolution (GeV) of the turn-on.
+    e_min, e_max : float
+        Energy range (GeV) over which the curve was fitted; used for calibration.
+    """
+
+    plateau: float
+    e50: float
+    width: float
+    e_min: float
+    e_max: float
+
+    def __post_init__(self):
+        for name in ("plateau", "e50", "width", "e_min", "e_max"):
+            v = getattr(self, name)
+            if not math.isfinite(v):
+                raise ParameterError(f"turn-on curve {name} must be finite, got {v}")
+        if not 0 < self.plateau <= 1:
+            raise ParameterError(f"turn-on plateau must be in (0, 1], got {self.plateau}")
+        if self.width <= 0:
+            raise ParameterError(f"turn-on width must be > 0 GeV, got {self.width}")
+        if not 0 <= self.e_min < self.e_max:
+            raise ParameterError(f"turn-on range must satisfy 0 <= e_min < e_max, got {self.e_min}..{self.e_max}")
+
+    def __call__(self, energy):
+        return self.plateau * ndtr((np.asarray(energy, dtype=float) - self.e50) / self.width)
+
+    @property
+    def half_point(self) -> float:
+        """Energy (GeV) where the efficiency reaches half of its plateau."""
+        return self.e50
+
+
+@dataclass(frozen=True)
+class TabulatedCurve:
+    """A measured turn-on: points (energy GeV, efficiency), PCHIP-interpolated, clipped to [0, 1]."""
+
+    energy: tuple
+    efficiency: tuple
+    _interp: object = field(default=None, compare=False, repr=False, hash=False)
+
+    def __post_init__(self):
+        e = np.asarray(self.energy, dtype=float)
+        f = np.asarray(self.efficiency, dtype=float)
+        if e.ndim != 1 or e.shape != f.shape or e.size < 2:
+            raise ParameterError("a tabulated turn-on curve needs at least two (energy, efficiency) points")
+        if not (np.all(np.isfinite(e)) and np.all(np.isfinite(f))):
+            raise ParameterError("turn-on curve points must be finite numbers")
+        order = np.argsort(e, kind="stable")
+        e, f = e[order], f[order]
+        if np.any(np.diff(e) <= 0):
+            raise ParameterError("turn-on curve energies must be distinct")
+        if np.any(f < 0) or np.any(f > 1):
+            raise ParameterError("turn-on efficiencies must lie in [0, 1]")
+        object.__setattr__(self, "energy", tuple(e.tolist()))
+        object.__setattr__(self, "efficiency", tuple(f.tolist()))
+        object.__setattr__(self, "_interp", PchipInterpolator(e, f, extrapolate=False))
+
+    @property
+    def e_min(self) -> float:
+        return self.energy[0]
+
+    @property
+    def e_max(self) -> float:
+        return self.energy[-1]
+
+    def __call__(self, energy):
+        x = np.clip(np.asarray(energy, dtype=float), self.e_min, self.e_max)
+        return np.clip(self._interp(x), 0.0, 1.0)
+
+    @property
+    def half_point(self) -> float:
+        """Lowest tabulated energy (GeV) at which the curve reaches half its maximum."""
+        grid = np.linspace(self.e_min, self.e_max, 4097)
+        vals = self(grid)
+        idx = int(np.argmax(vals >= 0.5 * vals.max()))
+        return float(grid[idx])
+
+
+_GRID_POINTS = 4097
+
+
+def efficiency_integral(curve, slopes):
+    """``integral_{e_min}^{e_max} lambda exp(-lambda E) eff(E) dE`` for each slope (vectorised).
+
+    Uses the composite Simpson rule on a fixed energy grid. Dimensionless.
+    """
+    lam = np.atleast_1d(np.asarray(slopes, dtype=float))
+    e = np.linspace(curve.e_min, curve.e_max, _GRID_POINTS)
+    eff = curve(e)
+    # integrand[i, j] = lambda_i exp(-lambda_i e_j) eff_j, computed relative to e_min for range
+    integrand = lam[:, None] * np.exp(-lam[:, None] * e[None, :]) * eff[None, :]
+    h = (e[-1] - e[0]) / (_GRID_POINTS - 1)
+    w = np.ones(_GRID_POINTS)
+    w[1:-1:2] = 4.0
+    w[2:-1:2] = 2.0
+    out = integrand @ w * (h / 3.0)
+    return out if np.ndim(slopes) else float(out[0])
+
+
+@lru_cache(maxsize=256)
+def calibrate_slope(curve, rate: float, bounds: tuple[float, float]) -> float:
+    """Slope ``lambda`` (1/GeV) in ``bounds`` whose efficiency integral equals ``rate``.
+
+    The integral rises from 0, peaks, and falls back towards 0 as lambda grows, so a
+    target can have two solutions or none. This returns the *largest* solution inside
+    the bounds (the steeper, falling spectrum), and where the target cannot be reached
+    the slope that comes closest (the peak) -- the same point a bounded scalar
+    minimisation of ``|integral - rate|`` reaches from the upper bound, as in the
+    published model.
+    """
+    lo, hi = (float(b) for b in bounds)
+    if not (0 <= lo < hi and math.isfinite(hi)):
+        raise ParameterError(f"slope bounds must satisfy 0 <= low < high, got {bounds}")
+    if not 0 < rate < 1:
+        raise ParameterError(f"calibration rate must be in (0, 1), got {rate}")
+    grid = np.linspace(lo, hi, 401)[1:]  # exclude lambda = 0 (integral 0)
+    vals = efficiency_integral(curve, grid) - rate
+    above = np.nonzero(vals >= 0)[0]
+    if above.size == 0:
+        i = int(np.argmax(vals))
+        a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        # golden-section refinement of the peak
+        g = (math.sqrt(5) - 1) / 2
+        for _ in range(60):
+            c, d = b - g * (b - a), a + g * (b - a)
+            if efficiency_integral(curve, c) > efficiency_integral(curve, d):
+                b = d
+            else:
+                a = c
+        return 0.5 * (a + b)
+    j = int(above[-1])
+    if j == grid.size - 1:
+        return float(grid[j])
+    a, b = grid[j], grid[j + 1]  # f(a) >= rate > f(b): bisect
+    for _ in range(80):
+        m = 0.5 * (a + b)
+        if efficiency_integral(curve, m) >= rate:
+            a = m
+        else:
+            b = m
+    return 0.5 * (a + b)
