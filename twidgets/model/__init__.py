@@ -17,6 +17,9 @@ __all__ = ["System", "SpecError", "ParameterError", "load_system", "list_systems
 
 def __getattr__(name):  # the sweep module pulls in more; import it on first use
     if name in ("sweep", "sensitivity", "SweepResult"):
-        from . import sweep as _sweep_module
-        return getattr(_sweep_module, name)
+        # importlib, not ``from . import sweep``: that re-enters this hook (infinite recursion).
+        # Once imported, ``twidgets.model.sweep`` is the submodule; the function is ``twidgets.sweep``.
+        import importlib
+        _sweep_module = importlib.import_module(".sweep", __name__)
+        return _sweep_module if name == "sweep" else getattr(_sweep_module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
