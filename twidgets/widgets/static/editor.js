@@ -1,0 +1,380 @@
+// SystemEditor front end (twidgets). Plain ES module: no imports, nothing fetched.
+//
+// Draws the detectors and trigger-stage tables from the synced traits (columns,
+// column_kinds, detectors, stages, year, errors, choices, status) and sends what the
+// user does as custom messages: edit (on `change`: Enter or blur), add_row, delete_row,
+// upload (file bytes in the buffers) and download (answered with the .xlsx bytes).
+// Validation is done in Python by the model; this file only shows its verdict.
+
+const TABLES = [
+  ["detectors", "Detectors", "table tw-detectors", "+ Add detector"],
+  ["stages", "Trigger stages", "table tw-stages", "+ Add stage"],
+];
+const CUSTOM = "__custom__";
+
+function make(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function option(select, value, label) {
+  const opt = make("option", "", label === undefined ? value : label);
+  opt.value = value;
+  select.appendChild(opt);
+  return opt;
+}
+
+function errorText(err) {
+  if (err.source) return `${err.source}: ${err.message}`;
+  const where = [];
+  if (err.sheet) where.push(err.sheet);
+  if (err.row !== null && err.row !== undefined) where.push(`row ${err.row}`);
+  if (err.column) where.push(err.column);
+  return (where.length ? where.join(", ") + ": " : "") + err.message;
+}
+
+function render({ model, el }) {
+  el.classList.add("twidgets-editor");
+  const root = make("div", "tw-editor-root");
+
+  // toolbar: year, upload, download, status
+  const bar = make("div", "tw-toolbar");
+  const yearLabel = make("label", "tw-year-label", "Year ");
+  const yearCell = make("span", "tw-year-cell");
+  const year = make("input", "tw-year");
+  year.type = "text";
+  year.setAttribute("inputmode", "numeric");
+  year.setAttribute("aria-label", "Technology year (Global sheet)");
+  yearCell.appendChild(year);
+  yearLabel.appendChild(yearCell);
+  const uploadLabel = make("label", "tw-upload-label", "Load .xlsx ");
+  const upload = make("input", "tw-upload");
+  upload.type = "file";
+  upload.accept = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  uploadLabel.appendChild(upload);
+  const download = make("button", "tw-download", "Download .xlsx");
+  download.type = "button";
+  const status = make("span", "tw-editor-status");
+  status.setAttribute("role", "status");
+  bar.append(yearLabel, uploadLabel, download, status);
+
+  const summary = make("div", "tw-errors");
+  summary.setAttribute("aria-live", "polite");
+
+  const tables = {};
+  root.append(bar, summary);
+  for (const [key, title, className] of TABLES) {
+    const section = make("section", "tw-section");
+    section.appendChild(make("h4", "tw-title", title));
+    const scroll = make("div", "tw-scroll");
+    const table = make("table", className);
+    table.dataset.table = key;
+    scroll.appendChild(table);
+    section.appendChild(scroll);
+    root.appendChild(section);
+    tables[key] = table;
+  }
+  el.appendChild(root);
+
+  function send(msg, buffers) {
+    model.send(msg, undefined, buffers);
+  }
+
+  function sendEdit(table, row, column, value) {
+    send({ type: "edit", table, row, column, value });
+  }
+
+  // ---------------------------------------------------------------- cells
+  function optionsFor(kind, column, table, rowName) {
+    const choices = model.get("choices") || {};
+    if (kind === "ref") {
+      const stages = (choices.stages || []).filter((s) => !(table === "stages" && s === rowName));
+      return table === "stages" ? [["", "(sink)"]].concat(stages.map((s) => [s, s])) : stages.map((s) => [s, s]);
+    }
+    if (kind === "classifier") return (choices.classifiers || []).map((s) => [s, s]);
+    if (kind === "calibration") return [["", "(published)"]].concat((choices.calibrations || []).map((s) => [s, s]));
+    if (kind === "complexity") {
+      return (choices.complexities || []).map((s) => [s, s === "" ? "(identity)" : s]);
+    }
+    return null;
+  }
+
+  function makeControl(table, index, column, kind, value, rowName) {
+    const key = `${table}\u0000${index}\u0000${column}`;
+    const options = optionsFor(kind, column, table, rowName);
+    if (!options) {
+      const input = make("input", "tw-input");
+      input.type = "text";
+      input.value = value;
+      input.spellcheck = false;
+      input.dataset.key = key;
+      input.dataset.value = value;
+      input.setAttribute("aria-label", `${column} of ${rowName || "row " + (index + 1)}`);
+      if (kind === "number" || kind === "int") input.setAttribute("inputmode", "decimal");
+      input.addEventListener("change", () => sendEdit(table, index, column, input.value));
+      input.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter") input.blur();
+        if (ev.key === "Escape") {
+          input.value = input.dataset.value;
+          input.blur();
+        }
+      });
+      return [input];
+    }
+    const select = make("select", "tw-select");
+    select.dataset.key = key;
+    select.setAttribute("aria-label", `${column} of ${rowName || "row " + (index + 1)}`);
+    let found = false;
+    for (const [v, label] of options) {
+      option(select, v, label);
+      if (v === value) found = true;
+    }
+    if (!found) option(select, value, kind === "complexity" ? value : `${value} (unknown)`);
+    const parts = [select];
+    let custom = null;
+    if (kind === "complexity") {
+      option(select, CUSTOM, "custom poly:…");
+      custom = make("input", "tw-input tw-custom");
+      custom.type = "text";
+      custom.spellcheck = false;
+      custom.placeholder = "poly:c1,c2,c3";
+      custom.value = found ? "" : value;
+      custom.dataset.key = key + "\u0000custom";
+      custom.dataset.value = custom.value;
+      custom.hidden = found;
+      custom.setAttribute("aria-label", `custom complexity of ${rowName || "row " + (index + 1)}`);
+      custom.addEventListener("change", () => sendEdit(table, index, column, custom.value));
+      custom.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter") custom.blur();
+      });
+      parts.push(custom);
+    }
+    select.value = value;
+    select.addEventListener("change", () => {
+      if (select.value === CUSTOM) {
+        custom.hidden = false;
+        if (!custom.value) custom.value = "poly:";
+        custom.focus();
+        return;
+      }
+      sendEdit(table, index, column, select.value);
+    });
+    return parts;
+  }
+
+  function errorsByCell() {
+    const cells = new Map();
+    const rows = new Map();
+    for (const err of model.get("errors") || []) {
+      if (!err.table || err.index === null || err.index === undefined) continue;
+      if (err.column) {
+        const key = `${err.table}\u0000${err.index}\u0000${err.column}`;
+        if (!cells.has(key)) cells.set(key, []);
+        cells.get(key).push(err.message);
+      } else {
+        rows.set(`${err.table}\u0000${err.index}`, err.message);
+      }
+    }
+    return [cells, rows];
+  }
+
+  function drawTable(key, label, addLabel, cellErrors, rowErrors) {
+    const table = tables[key];
+    const columns = (model.get("columns") || {})[key] || [];
+    const kinds = (model.get("column_kinds") || {})[key] || {};
+    const rows = model.get(key) || [];
+    const nameColumn = columns.find((c) => kinds[c] === "name");
+    table.replaceChildren();
+
+    const head = make("thead");
+    const hr = make("tr");
+    for (const c of columns) {
+      const th = make("th", "", c);
+      th.dataset.column = c;
+      hr.appendChild(th);
+    }
+    hr.appendChild(make("th", "tw-actions", ""));
+    head.appendChild(hr);
+
+    const body = make("tbody");
+    rows.forEach((row, index) => {
+      const tr = make("tr", "tw-row");
+      const rowName = nameColumn ? row[nameColumn] : "";
+      tr.dataset.name = rowName;
+      tr.dataset.index = String(index);
+      const rowError = rowErrors.get(`${key}\u0000${index}`);
+      if (rowError) {
+        tr.classList.add("tw-invalid-row");
+        tr.title = rowError;
+      }
+      for (const c of columns) {
+        const td = make("td");
+        td.dataset.column = c;
+        const value = row[c] === undefined || row[c] === null ? "" : String(row[c]);
+        td.append(...makeControl(key, index, c, kinds[c] || "extra", value, rowName));
+        const messages = cellErrors.get(`${key}\u0000${index}\u0000${c}`);
+        if (messages) {
+          td.classList.add("tw-invalid");
+          const note = make("div", "tw-error", messages.join("; "));
+          note.setAttribute("role", "alert");
+          td.appendChild(note);
+        }
+        tr.appendChild(td);
+      }
+      const actions = make("td", "tw-actions");
+      const del = make("button", "tw-delete-row", "\u00d7");
+      del.type = "button";
+      del.title = `Delete ${rowName || "this row"}`;
+      del.setAttribute("aria-label", del.title);
+      del.addEventListener("click", () => send({ type: "delete_row", table: key, row: index }));
+      actions.appendChild(del);
+      tr.appendChild(actions);
+      body.appendChild(tr);
+    });
+
+    const foot = make("tfoot");
+    const fr = make("tr");
+    const ftd = make("td");
+    ftd.colSpan = columns.length + 1;
+    const add = make("button", "tw-add-row", addLabel);
+    add.type = "button";
+    add.dataset.table = key;
+    add.addEventListener("click", () => send({ type: "add_row", table: key }));
+    ftd.appendChild(add);
+    fr.appendChild(ftd);
+    foot.appendChild(fr);
+
+    table.append(head, body, foot);
+  }
+
+  function drawYear(cellErrors) {
+    year.value = model.get("year") || "";
+    year.dataset.value = year.value;
+    year.dataset.key = "global\u00000\u0000Year";
+    yearCell.querySelectorAll(".tw-error").forEach((n) => n.remove());
+    const messages = cellErrors.get("global\u00000\u0000Year");
+    yearCell.classList.toggle("tw-invalid", !!messages);
+    if (messages) yearCell.appendChild(make("span", "tw-error", messages.join("; ")));
+  }
+
+  function drawSummary() {
+    const errors = model.get("errors") || [];
+    summary.replaceChildren();
+    summary.classList.toggle("tw-has-errors", errors.length > 0);
+    if (!errors.length) return;
+    const list = make("ul");
+    for (const err of errors) {
+      const item = make("li", "", errorText(err));
+      if (err.table && err.column && err.index !== null && err.index !== undefined) {
+        item.classList.add("tw-jump");
+        item.title = "Go to the cell";
+        item.addEventListener("click", () => {
+          const target = root.querySelector(`[data-key="${CSS.escape(`${err.table}\u0000${err.index}\u0000${err.column}`)}"]`);
+          if (target) target.focus();
+        });
+      }
+      list.appendChild(item);
+    }
+    summary.appendChild(list);
+  }
+
+  // Redraw everything, keeping the focused cell and any text typed but not yet committed.
+  function redraw() {
+    const active = root.contains(document.activeElement) ? document.activeElement : null;
+    let keep = null;
+    if (active && active.dataset && active.dataset.key && active.tagName === "INPUT") {
+      keep = {
+        key: active.dataset.key,
+        value: active.value,
+        typed: active.value !== active.dataset.value,
+        start: active.selectionStart,
+        end: active.selectionEnd,
+      };
+    } else if (active && active.dataset && active.dataset.key) {
+      keep = { key: active.dataset.key };
+    }
+    const [cellErrors, rowErrors] = errorsByCell();
+    for (const [key, label, , addLabel] of TABLES) drawTable(key, label, addLabel, cellErrors, rowErrors);
+    drawYear(cellErrors);
+    drawSummary();
+    status.textContent = model.get("status") || "";
+    if (keep) {
+      const target = root.querySelector(`[data-key="${CSS.escape(keep.key)}"]`);
+      if (target) {
+        if (keep.typed) {
+          target.value = keep.value;
+          target.hidden = false;
+        }
+        target.focus();
+        if (keep.start !== undefined && keep.start !== null && target.setSelectionRange) {
+          try {
+            target.setSelectionRange(keep.start, keep.end);
+          } catch (e) {
+            /* not a text input */
+          }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- toolbar
+  year.addEventListener("change", () => sendEdit("global", 0, "Year", year.value));
+  year.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") year.blur();
+  });
+
+  upload.addEventListener("change", async () => {
+    const file = upload.files && upload.files[0];
+    if (!file) return;
+    const limit = model.get("max_upload_bytes");
+    status.textContent = `reading ${file.name}…`;
+    if (limit && file.size > limit) {
+      send({ type: "upload", name: file.name, size: file.size }); // Python answers with the message
+    } else {
+      const data = await file.arrayBuffer();
+      send({ type: "upload", name: file.name, size: file.size }, [data]);
+    }
+    upload.value = "";
+  });
+
+  download.addEventListener("click", () => send({ type: "download" }));
+
+  function onCustom(msg, buffers) {
+    if (!msg || msg.type !== "download" || !buffers || !buffers.length) return;
+    const blob = new Blob([buffers[0]], {
+      type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    });
+    const url = URL.createObjectURL(blob);
+    const a = make("a");
+    a.href = url;
+    a.download = msg.name || "system.xlsx";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  const traits = ["columns", "column_kinds", "detectors", "stages", "year", "errors", "choices", "status"];
+  let pending = false;
+  function schedule() {
+    // traits of one update arrive together; draw once
+    if (pending) return;
+    pending = true;
+    queueMicrotask(() => {
+      pending = false;
+      redraw();
+    });
+  }
+  for (const t of traits) model.on(`change:${t}`, schedule);
+  model.on("msg:custom", onCustom);
+  redraw();
+
+  return () => {
+    for (const t of traits) model.off(`change:${t}`, schedule);
+    model.off("msg:custom", onCustom);
+  };
+}
+
+export default { render };
