@@ -423,10 +423,14 @@ class SweepResult:
         return pd.DataFrame(cols)
 
     def to_csv(self, path) -> None:
-        """Write :meth:`to_dataframe` as CSV after two ``#`` comment lines, the second
+        """Write (to a path or an open text stream) :meth:`to_dataframe` as CSV after two ``#`` comment lines, the second
         being ``# provenance: {json}``. Read back with ``pandas.read_csv(path,
         comment="#")`` (data only), :func:`read_provenance` or :meth:`from_csv`."""
         header = "# twidgets sweep result\n" + _PROVENANCE_PREFIX + json.dumps(self.provenance) + "\n"
+        if hasattr(path, "write"):  # an open text stream (e.g. sys.stdout)
+            path.write(header)
+            self.to_dataframe().to_csv(path, index=False, lineterminator="\n")
+            return
         with open(path, "w", newline="", encoding="utf-8") as f:
             f.write(header)
             self.to_dataframe().to_csv(f, index=False, lineterminator="\n")
