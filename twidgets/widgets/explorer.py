@@ -1,0 +1,534 @@
+"""SweepExplorer: a metric over two parameters as a labelled contour map, plus the Pareto view.
+
+All the numbers come from :func:`twidgets.sweep`; this module only picks the grids, draws
+and handles clicks. Reduction-ratio axes are reversed (high RR on the left), as in the
+seed analysis' figures, and the seed's scenarios are marked where they fall on the map.
+
+>>> from twidgets.widgets import SweepExplorer
+>>> explorer = SweepExplorer(system, x="Intermediate.reduction_ratio", y="Intermediate.skill_boost",
+...                          metric="f1", debounce=0)
+>>> explorer.select(100.0, 0.4)      # what a click on the map does
+>>> explorer.selected                # {"Intermediate.reduction_ratio": ..., "Intermediate.skill_boost": ...}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import html
+import math
+import time
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import traitlets
+
+from ..model import ParameterError, System, load_system
+from ..model.params import RULES, UNITS, split_param
+from ..model.scenarios import SCENARIOS
+from .inspector import DEFAULT_SYSTEM
+
+__all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "grid", "snap"]
+
+#: Metrics the explorer offers: key -> (label, display factor, unit).
+METRIC_CHOICES = {
+    "f1": ("F1 score", 1.0, ""),
+    "precision": ("Precision", 1.0, ""),
+    "recall": ("Recall", 1.0, ""),
+    "power": ("Power", 1e-6, "MW"),
+    "scaled_power": ("Scaled power", 1e-6, "MW"),
+    "productivity": ("Productivity", 1e3, "/kJ"),
+}
+
+#: Metrics every sweep computes besides the shown one (for the Pareto view).
+_PARETO = ("scaled_power", "f1")
+
+DEFAULT_NUM = 51
+
+
+def default_range(system: System, key: str) -> tuple[float, float]:
+    """Sweep range (start, stop) of a parameter: the seed's 450 -> 40 for a reduction ratio of
+    the L1 stage ("Intermediate"), 0 -> 1 for a skill boost, else +/- 50 % of the current value,
+    clipped to the parameter's valid values."""
+    node, param = split_param(key)
+    value = float(system.param(key))
+    if param == "reduction_ratio" and node == "Intermediate":
+        return 450.0, 40.0
+    if param == "skill_boost":
+        return 0.0, 1.0
+    if param == "year":
+        return value - 10.0, value + 10.0
+    if value == 0.0:
+        lo, hi = 0.0, 1.0
+    else:
+        lo, hi = sorted((0.5 * value, 1.5 * value))
+    rule = RULES.get(param)
+    if rule is not None:
+        rlo, lo_inc, rhi, hi_inc, _ = rule
+        lo = max(lo, rlo if lo_inc else rlo + 1e-9 * max(1.0, abs(rlo)))
+        hi = min(hi, rhi if hi_inc else rhi - 0.05 * max(1.0, abs(rhi)))
+        if param == "reduction_ratio" and hi <= lo:
+            hi = max(10.0, 2.0 * lo)
+    if hi <= lo:
+        hi = lo + 1.0
+    return lo, hi
+
+
+def grid(start: float, stop: float, num: int) -> np.ndarray:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (inclusive), like the seed's linspace."""
+    return np.linspace(float(start), float(stop), int(num))
+
+
+def snap(values: np.ndarray, v: float) -> int:
+    """Index of the grid value nearest to ``v``."""
+    return int(np.argmin(np.abs(np.asarray(values, dtype=float) - float(v))))
+
+
+def _label(key: str) -> str:
+    node, param = split_param(key)
+    unit = UNITS.get(param, "")
+    return f"{key} ({unit})" if unit else key
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class SweepExplorer(widgets.VBox):
+    """Contour map of a metric over two ``"Stage.param"`` parameters, with a Pareto view.
+
+    Parameters
+    ----------
+    system : System, optional (default: bundled ``cms-hllhc-pu200``)
+    x, y : str
+        Numeric parameters (``system.parameters()``) on the horizontal / vertical axis.
+    metric : str
+        One of :data:`METRIC_CHOICES`.
+    x_range, y_range : (start, stop, num), optional
+        Default: :func:`default_range` with ``num`` points.
+    sigma : float
+        Gaussian smoothing of the map, in grid cells (0: none; the seed uses 3).
+    repeats : int
+        Monte-Carlo repeats averaged by the sweep (different seeds).
+    debounce : float
+        Seconds to wait after a change before recomputing when an asyncio loop is running
+        (in a kernel); 0 computes synchronously.
+
+    Traits
+    ------
+    system, x, y, metric, x_range, y_range, sigma, repeats, seed, debounce,
+    selected (dict param -> value of the clicked grid point), result (the SweepResult,
+    read-only), status (text).
+    """
+
+    system = traitlets.Instance(System)
+    x = traitlets.Unicode("Intermediate.reduction_ratio")
+    y = traitlets.Unicode("Intermediate.skill_boost")
+    metric = traitlets.Enum(tuple(METRIC_CHOICES), default_value="f1")
+    x_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(), traitlets.Int(), default_value=(450.0, 40.0, 51))
+    y_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(), traitlets.Int(), default_value=(0.0, 1.0, 51))
+    sigma = traitlets.Float(0.0)
+    repeats = traitlets.Int(1)
+    seed = traitlets.Int(0)
+    debounce = traitlets.Float(0.3)
+    selected = traitlets.Dict()
+    result = traitlets.Any(None, read_only=True)
+    status = traitlets.Unicode("")
+
+    def __init__(self, system: System | None = None, x: str = "Intermediate.reduction_ratio",
+                 y: str = "Intermediate.skill_boost", metric: str = "f1", *, x_range=None, y_range=None,
+                 num: int = DEFAULT_NUM, sigma: float = 0.0, repeats: int = 1, seed: int = 0,
+                 debounce: float = 0.3, **kwargs):
+        if system is None:
+            system = load_system(DEFAULT_SYSTEM)
+        if not isinstance(system, System):
+            raise ParameterError(f"SweepExplorer needs a System, got {type(system).__name__}")
+        self._quiet = 0
+        self._pending = None
+        self._grids = (np.empty(0), np.empty(0))
+        self._build_controls()
+        super().__init__(children=self._layout_children(), **kwargs)
+        self.add_class("twidgets-explorer")
+        with self._hold():
+            self.system = system
+            self.x, self.y = x, y
+            self.metric = metric
+            self.x_range = tuple(x_range) if x_range is not None else (*default_range(system, x), num)
+            self.y_range = tuple(y_range) if y_range is not None else (*default_range(system, y), num)
+            self.sigma, self.repeats, self.seed, self.debounce = sigma, repeats, seed, debounce
+            self._controls_from_traits()
+        self.observe(self._on_axis_param, names=["x", "y"])
+        self.observe(self._on_change, names=["system", "x_range", "y_range", "repeats", "seed"])
+        self.observe(self._on_view_change, names=["metric", "sigma"])
+        self.observe(self._on_selected, names="selected")
+        self.recompute()
+
+    # ------------------------------------------------------------------ building
+    def _build_controls(self):
+        style = {"description_width": "initial"}
+        self.x_picker = widgets.Dropdown(description="x", style=style)
+        self.x_picker.add_class("tw-x-param")
+        self.y_picker = widgets.Dropdown(description="y", style=style)
+        self.y_picker.add_class("tw-y-param")
+        small = widgets.Layout(width="150px")
+        self.x_start = widgets.FloatText(description="from", layout=small, style=style)
+        self.x_stop = widgets.FloatText(description="to", layout=small, style=style)
+        self.x_num = widgets.BoundedIntText(min=2, max=401, description="points", layout=small, style=style)
+        self.y_start = widgets.FloatText(description="from", layout=small, style=style)
+        self.y_stop = widgets.FloatText(description="to", layout=small, style=style)
+        self.y_num = widgets.BoundedIntText(min=2, max=401, description="points", layout=small, style=style)
+        for w, cls in ((self.x_start, "tw-x-start"), (self.x_stop, "tw-x-stop"), (self.x_num, "tw-x-num"),
+                       (self.y_start, "tw-y-start"), (self.y_stop, "tw-y-stop"), (self.y_num, "tw-y-num")):
+            w.add_class(cls)
+        self.metric_picker = widgets.Dropdown(options=[(v[0], k) for k, v in METRIC_CHOICES.items()],
+                                              description="Metric", style=style)
+        self.metric_picker.add_class("tw-metric")
+        self.sigma_input = widgets.BoundedFloatText(min=0.0, max=50.0, step=0.5, description="Smoothing sigma",
+                                                    layout=widgets.Layout(width="180px"), style=style)
+        self.sigma_input.add_class("tw-sigma")
+        self.repeats_input = widgets.BoundedIntText(min=1, max=50, description="Repeats",
+                                                    layout=widgets.Layout(width="140px"), style=style)
+        self.repeats_input.add_class("tw-repeats")
+        self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="160px"))
+        self.progress.add_class("tw-progress")
+        self.status_html = widgets.HTML()
+        self.status_html.add_class("tw-status")
+        self.selected_html = widgets.HTML("no point selected: click the map")
+        self.selected_html.add_class("tw-selected")
+        self.download = widgets.HTML()
+        self.download.add_class("tw-download-csv")
+
+        self.contour = go.FigureWidget(
+            data=[go.Contour(name="map", contours=dict(showlabels=True, labelfont=dict(size=11, color="white")),
+                             colorbar=dict(title="F1 score"), hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<br>%{z:.4g}"
+                                                                              "<extra></extra>")]
+            + [go.Scatter(x=[], y=[], mode="markers", name=s.name,
+                          marker=dict(size=14, color="gray", symbol=s.marker, line=dict(color="white", width=1)))
+               for s in SCENARIOS]
+            + [go.Scatter(x=[], y=[], mode="markers", name="selected",
+                          marker=dict(size=16, color="rgba(0,0,0,0)", symbol="circle-open",
+                                      line=dict(color="black", width=3)))],
+            layout=go.Layout(height=430, margin=dict(l=60, r=10, t=40, b=50),
+                             legend=dict(orientation="h", y=-0.2, x=0.0)))
+        self.contour_box = widgets.Box([self.contour])
+        self.contour_box.add_class("tw-contour")
+        self.pareto = go.FigureWidget(
+            data=[go.Scatter(x=[], y=[], mode="markers", name="grid points",
+                             marker=dict(size=4, color="lightgray")),
+                  go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front",
+                             marker=dict(size=6, color="#1f77b4")),
+                  go.Scatter(x=[], y=[], mode="markers", name="selected",
+                             marker=dict(size=14, color="black", symbol="x"))],
+            layout=go.Layout(height=330, margin=dict(l=60, r=10, t=40, b=50), title="Pareto front",
+                             xaxis_title="scaled power (MW)", yaxis_title="F1 score",
+                             legend=dict(orientation="h", y=-0.25, x=0.0)))
+        self.pareto_box = widgets.Box([self.pareto])
+        self.pareto_box.add_class("tw-pareto")
+
+        self.contour.data[0].on_click(self._on_click)
+        for trace in self.contour.data[1:1 + len(SCENARIOS)]:
+            trace.on_click(self._on_click)
+        self.pareto.data[0].on_click(self._on_pareto_click)
+        self.pareto.data[1].on_click(self._on_pareto_click)
+
+        self.x_picker.observe(lambda c: self._from_control("x", c["new"]), names="value")
+        self.y_picker.observe(lambda c: self._from_control("y", c["new"]), names="value")
+        for w in (self.x_start, self.x_stop, self.x_num):
+            w.observe(lambda c: self._from_control("x_range", (self.x_start.value, self.x_stop.value,
+                                                               self.x_num.value)), names="value")
+        for w in (self.y_start, self.y_stop, self.y_num):
+            w.observe(lambda c: self._from_control("y_range", (self.y_start.value, self.y_stop.value,
+                                                               self.y_num.value)), names="value")
+        self.metric_picker.observe(lambda c: self._from_control("metric", c["new"]), names="value")
+        self.sigma_input.observe(lambda c: self._from_control("sigma", c["new"]), names="value")
+        self.repeats_input.observe(lambda c: self._from_control("repeats", c["new"]), names="value")
+
+    def _layout_children(self):
+        axes = widgets.VBox([
+            widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num]),
+            widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num]),
+            widgets.HBox([self.metric_picker, self.sigma_input, self.repeats_input]),
+            widgets.HBox([self.progress, self.status_html, self.download]),
+        ])
+        return [axes, self.contour_box, self.selected_html, self.pareto_box]
+
+    @contextlib.contextmanager
+    def _hold(self):
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    def _controls_from_traits(self):
+        with self._hold():
+            params = self.system.parameters()
+            self.x_picker.options = params
+            self.y_picker.options = params
+            self.x_picker.value, self.y_picker.value = self.x, self.y
+            self.x_start.value, self.x_stop.value, self.x_num.value = self.x_range
+            self.y_start.value, self.y_stop.value, self.y_num.value = self.y_range
+            self.metric_picker.value = self.metric
+            self.sigma_input.value = self.sigma
+            self.repeats_input.value = self.repeats
+
+    # ------------------------------------------------------------------ validation
+    @traitlets.validate("x", "y")
+    def _valid_param(self, proposal):
+        key = proposal["value"]
+        if self.system is not None and key not in self.system.parameters():
+            raise traitlets.TraitError(f"{key!r} is not a numeric parameter of the system; e.g. "
+                                       f"{', '.join(self.system.parameters()[:4])}, ...")
+        return key
+
+    @traitlets.validate("x_range", "y_range")
+    def _valid_range(self, proposal):
+        start, stop, num = proposal["value"]
+        if not (math.isfinite(start) and math.isfinite(stop)):
+            raise traitlets.TraitError(f"{proposal['trait'].name}: start and stop must be finite numbers")
+        if num < 2:
+            raise traitlets.TraitError(f"{proposal['trait'].name}: at least 2 points, got {num}")
+        return (float(start), float(stop), int(num))
+
+    @traitlets.validate("sigma")
+    def _valid_sigma(self, proposal):
+        if not proposal["value"] >= 0:
+            raise traitlets.TraitError(f"sigma must be >= 0 grid cells, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.validate("repeats")
+    def _valid_repeats(self, proposal):
+        if proposal["value"] < 1:
+            raise traitlets.TraitError(f"repeats must be >= 1, got {proposal['value']!r}")
+        return proposal["value"]
+
+    # ------------------------------------------------------------------ reactions
+    def _from_control(self, name, value):
+        if self._quiet:
+            return
+        try:
+            setattr(self, name, value)
+        except traitlets.TraitError as exc:
+            self._show_error(str(exc))
+
+    def _on_axis_param(self, change):
+        if self._quiet:
+            return
+        with self._hold():
+            rng = default_range(self.system, change["new"])
+            name = "x_range" if change["name"] == "x" else "y_range"
+            setattr(self, name, (*rng, getattr(self, name)[2]))
+            self._controls_from_traits()
+        self.selected = {}
+        self.schedule()
+
+    def _on_change(self, change):
+        if self._quiet:
+            return
+        if change["name"] == "system":
+            with self._hold():
+                for axis in ("x", "y"):
+                    if getattr(self, axis) not in change["new"].parameters():
+                        setattr(self, axis, change["new"].parameters()[0])
+                self._controls_from_traits()
+        else:
+            self._controls_from_traits()
+        self.schedule()
+
+    def _on_view_change(self, change):
+        if self._quiet:
+            return
+        self._controls_from_traits()
+        if self.result is not None and self._result_key == self._key():
+            self._draw()  # smoothing and the metric need no new sweep when the metric was computed
+        else:
+            self.schedule()
+
+    def _on_selected(self, change):
+        self._draw_selected()
+
+    # ------------------------------------------------------------------ computing
+    def _key(self):
+        return (self.x, self.y, self.x_range, self.y_range, self.repeats, self.seed, self.metric, id(self.system))
+
+    _result_key = None
+
+    def schedule(self):
+        """Recompute after ``debounce`` seconds (restarting the wait on every call) when an
+        asyncio loop runs (a kernel); otherwise, or with ``debounce == 0``, right now."""
+        loop = _running_loop()
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if self.debounce <= 0 or loop is None:
+            self.recompute()
+            return
+        self.status = "waiting for more changes..."
+        self.status_html.value = html.escape(self.status)
+        self._pending = loop.call_later(self.debounce, self._run_pending)
+
+    def _run_pending(self):
+        self._pending = None
+        self.recompute()
+
+    def _progress(self, done, total):
+        self.progress.max = max(int(total), 1)
+        self.progress.value = min(int(done), self.progress.max)
+        self.status = f"computing {self.metric}: {done}/{total}"
+        self.status_html.value = html.escape(self.status)
+
+    def recompute(self):
+        """Run the sweep now and redraw (what the debounced schedule eventually calls)."""
+        from ..model.sweep import sweep
+
+        if self.x == self.y:
+            self._show_error(f"x and y are the same parameter ({self.x}); pick two different ones")
+            return
+        xs, ys = grid(*self.x_range), grid(*self.y_range)
+        metrics = tuple(dict.fromkeys((self.metric,) + _PARETO))
+        self.status = f"computing {self.metric} on {xs.size} x {ys.size} points..."
+        self.status_html.value = html.escape(self.status)
+        t0 = time.perf_counter()
+        try:
+            result = sweep(self.system, {self.x: xs, self.y: ys}, metrics=list(metrics), seed=self.seed,
+                           repeats=self.repeats, progress=self._progress)
+        except (ParameterError, ValueError) as exc:
+            self._show_error(str(exc))
+            return
+        elapsed = time.perf_counter() - t0
+        self._grids = (xs, ys)
+        self.set_trait("result", result)
+        self._result_key = self._key()
+        # keep the selection on the new grid when it still lies inside it
+        if self.selected:
+            sel = self.selected
+            if set(sel) == {self.x, self.y} and self._inside(sel[self.x], xs) and self._inside(sel[self.y], ys):
+                self.select(sel[self.x], sel[self.y])
+            else:
+                self.selected = {}
+        self._draw()
+        self.status = f"{self.metric}: {xs.size} x {ys.size} points in {elapsed:.2f} s"
+        self.status_html.value = html.escape(self.status)
+        self._update_download()
+
+    @staticmethod
+    def _inside(v, values):
+        lo, hi = float(np.min(values)), float(np.max(values))
+        return lo <= float(v) <= hi
+
+    def _show_error(self, text):
+        self.status = text
+        self.status_html.value = f'<span class="tw-error">{html.escape(text)}</span>'
+
+    def z(self) -> np.ndarray:
+        """The shown map: the metric (smoothed when sigma > 0), shaped (len(x grid), len(y grid))."""
+        r = self.result
+        if r is None:
+            raise ParameterError("no sweep computed yet")
+        return np.asarray(r.smoothed(self.metric, self.sigma) if self.sigma > 0 else r.metric(self.metric))
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self):
+        xs, ys = self._grids
+        label, factor, unit = METRIC_CHOICES[self.metric]
+        z = self.z() * factor
+        fig = self.contour
+        title = f"{label}{f' ({unit})' if unit else ''}"
+        if self.sigma > 0:
+            title += f", smoothed (sigma {self.sigma:g})"
+        with fig.batch_update():
+            fig.data[0].update(x=xs, y=ys, z=z.T, colorbar=dict(title=f"{label} {unit}".strip()))
+            for trace, scen in zip(fig.data[1:1 + len(SCENARIOS)], SCENARIOS):
+                px, py = self._scenario_point(scen, xs, ys)
+                trace.x, trace.y = ([px], [py]) if px is not None else ([], [])
+            fig.layout.title = title
+            fig.layout.xaxis.title = _label(self.x)
+            fig.layout.yaxis.title = _label(self.y)
+            fig.layout.xaxis.autorange = "reversed" if self.x.endswith(".reduction_ratio") else True
+            fig.layout.yaxis.autorange = "reversed" if self.y.endswith(".reduction_ratio") else True
+        r = self.result
+        power = np.asarray(r.metric("scaled_power")) / 1e6
+        f1 = np.asarray(r.metric("f1"))
+        front = r.pareto(x="scaled_power", y="f1")
+        with self.pareto.batch_update():
+            self.pareto.data[0].update(x=power.ravel(), y=f1.ravel())
+            self.pareto.data[1].update(x=np.asarray(front["scaled_power"]) / 1e6, y=np.asarray(front["f1"]))
+        self._front = front
+        self._draw_selected()
+
+    def _scenario_point(self, scen, xs, ys):
+        if (self.x, self.y) != ("Intermediate.reduction_ratio", "Intermediate.skill_boost"):
+            return None, None
+        px, py = scen.l1_rr, scen.skill_boost
+        if self._inside(px, xs) and self._inside(py, ys):
+            return px, py
+        return None, None
+
+    def _draw_selected(self):
+        sel = self.selected
+        marker = self.contour.data[-1]
+        if not sel or self.result is None or set(sel) != {self.x, self.y}:
+            with self.contour.batch_update():
+                marker.x, marker.y = [], []
+            self.pareto.data[2].update(x=[], y=[])
+            self.selected_html.value = "no point selected: click the map"
+            return
+        xs, ys = self._grids
+        ix, iy = snap(xs, sel[self.x]), snap(ys, sel[self.y])
+        label, factor, unit = METRIC_CHOICES[self.metric]
+        value = float(self.z()[ix, iy]) * factor
+        r = self.result
+        power = float(np.asarray(r.metric("scaled_power"))[ix, iy])
+        f1 = float(np.asarray(r.metric("f1"))[ix, iy])
+        with self.contour.batch_update():
+            marker.x, marker.y = [xs[ix]], [ys[iy]]
+        self.pareto.data[2].update(x=[power / 1e6], y=[f1])
+        self.selected_html.value = (
+            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
+            f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'
+            f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span> {unit}; '
+            f'scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}')
+
+    def _update_download(self):
+        csv = self.result.to_dataframe().to_csv(index=False)
+        payload = base64.b64encode(csv.encode()).decode("ascii")
+        name = f"sweep_{self.x}_{self.y}.csv".replace(" ", "_")
+        self.download.value = (f'<a class="tw-download-link" download="{html.escape(name)}" '
+                               f'href="data:text/csv;base64,{payload}">Download CSV</a>')
+
+    # ------------------------------------------------------------------ clicking
+    def select(self, x_value: float, y_value: float) -> dict:
+        """Select the grid point nearest to (x_value, y_value), as a click on the map does.
+
+        Returns the new :attr:`selected` (``{x: value, y: value}``, snapped to the grid).
+        """
+        xs, ys = self._grids
+        if xs.size == 0 or ys.size == 0:
+            raise ParameterError("no sweep computed yet: nothing to select")
+        ix, iy = snap(xs, x_value), snap(ys, y_value)
+        self.selected = {self.x: float(xs[ix]), self.y: float(ys[iy])}
+        return self.selected
+
+    def _on_click(self, trace, points, state=None):
+        """plotly click on the map (or on a scenario marker): select the nearest grid point."""
+        if not points.xs:
+            return
+        self.select(points.xs[0], points.ys[0])
+
+    def _on_pareto_click(self, trace, points, state=None):
+        """plotly click on the Pareto view: select that grid point on the map."""
+        if not points.point_inds or self.result is None:
+            return
+        i = points.point_inds[0]
+        if trace is self.pareto.data[1]:
+            row = self._front.iloc[i]
+            self.select(row[self.x], row[self.y])
+        else:
+            xs, ys = self._grids
+            ix, iy = np.unravel_index(i, (xs.size, ys.size))
+            self.select(xs[ix], ys[iy])

@@ -1,0 +1,369 @@
+"""StageInspector: one stage's score histograms, threshold, confusion matrix and power.
+
+The widget is thin: every number comes from :func:`twidgets.evaluate` with scalar
+overrides (``"Stage.param" -> value``); the histograms are binned once per classifier
+(:mod:`.histograms`) and a slider step only moves bins and the threshold line inside one
+``FigureWidget.batch_update()``.
+
+>>> from twidgets.widgets import StageInspector
+>>> inspector = StageInspector(twidgets.load_system("cms-hllhc-pu200"), stage="Intermediate")
+>>> inspector.overrides = {"Intermediate.reduction_ratio": 100.0}   # e.g. from a click elsewhere
+>>> inspector.evaluation.f1
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import traitlets
+
+from ..model import Evaluation, ParameterError, System, evaluate, load_system
+from ..model.params import NUMERIC_PARAMS, check_values, split_param
+from .histograms import DEFAULT_BINS, bin_scores
+from .panels import confusion_html, headline_html, stage_html
+
+__all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides"]
+
+#: The system a widget loads when it is given none.
+DEFAULT_SYSTEM = "cms-hllhc-pu200"
+
+_NULL_COLOUR = "#1f77b4"
+_POS_COLOUR = "#d62728"
+
+
+def stage_choices(system: System) -> list[tuple[str, str]]:
+    """(label, stage name) for a picker: selecting stages first, pass-through (Dummy) ones after."""
+    stages = [system.node(n) for n in system.stage_names]
+    ordered = [n for n in stages if n.classifier != "Dummy"] + [n for n in stages if n.classifier == "Dummy"]
+    return [(f"{n.name} ({n.classifier})", n.name) for n in ordered]
+
+
+def clean_overrides(old: System | None, new: System, overrides: dict) -> dict:
+    """The overrides that still make sense after the system changed from ``old`` to ``new``.
+
+    An override is dropped when its node no longer exists, or when the edit changed the
+    very parameter it overrides (the edit wins: the user just typed that value).
+    """
+    kept = {}
+    for key, value in overrides.items():
+        try:
+            now = new.param(key)
+        except (ParameterError, ValueError):
+            continue
+        if old is not None:
+            try:
+                before = old.param(key)
+            except (ParameterError, ValueError):
+                before = None
+            if before != now and not (isinstance(before, float) and isinstance(now, float)
+                                      and math.isnan(before) and math.isnan(now)):
+                continue
+        kept[key] = value
+    return kept
+
+
+def _log_bounds(value: float, low_exp: float = 0.0) -> tuple[float, float]:
+    """Exponent range (base 10) of a reduction-ratio slider that holds ``value`` comfortably."""
+    top = max(3.0, math.ceil(math.log10(max(value, 1.0)) + 1.0))
+    return low_exp, top
+
+
+class StageInspector(widgets.VBox):
+    """Inspect one trigger stage of a :class:`~twidgets.System`.
+
+    Parameters
+    ----------
+    system : System, optional
+        Default: the bundled ``cms-hllhc-pu200``.
+    stage : str
+        Stage to show first (default ``"Intermediate"``; falls back to the first selecting
+        stage when the system has no such stage).
+    overrides : dict, optional
+        ``"Stage.param" -> value`` applied on top of ``system`` (numbers or structural scalars).
+    seed : int
+        Seed of the classifiers' Monte-Carlo samples.
+
+    Traits
+    ------
+    system : System
+    stage : str
+    overrides : dict   (settable from outside; the sliders follow)
+    evaluation : Evaluation  (read-only: the latest scalar evaluation)
+    """
+
+    system = traitlets.Instance(System)
+    stage = traitlets.Unicode("Intermediate")
+    overrides = traitlets.Dict()
+    seed = traitlets.Int(0)
+    evaluation = traitlets.Instance(Evaluation, allow_none=True, read_only=True)
+
+    def __init__(self, system: System | None = None, stage: str = "Intermediate", *, overrides=None, seed: int = 0,
+                 bins: int = DEFAULT_BINS, **kwargs):
+        if system is None:
+            system = load_system(DEFAULT_SYSTEM)
+        if not isinstance(system, System):
+            raise ParameterError(f"StageInspector needs a System, got {type(system).__name__}")
+        self._quiet = 0
+        self._bins = int(bins)
+        self._binned = {}
+        self._build_controls()
+        super().__init__(children=self._layout_children(), **kwargs)
+        self.add_class("twidgets-inspector")
+        with self._hold():
+            self.system = system
+            self.seed = seed
+            names = system.stage_names
+            if stage not in names:
+                if stage != "Intermediate":
+                    raise ParameterError(f"no stage {stage!r}; stages: {', '.join(names)}")
+                stage = stage_choices(system)[0][1]
+            self.stage = stage
+            self.overrides = dict(overrides or {})
+        self._reset_controls()
+        self._refresh()
+        self.observe(self._on_system, names="system")
+        self.observe(self._on_stage, names="stage")
+        self.observe(self._on_overrides, names=["overrides", "seed"])
+
+    # ------------------------------------------------------------------ building
+    def _build_controls(self):
+        self.stage_picker = widgets.Dropdown(description="Stage")
+        self.stage_picker.add_class("tw-stage-picker")
+        self.rr_slider = widgets.FloatLogSlider(value=10.0, base=10, min=0.0, max=3.0, step=0.01,
+                                                description="Reduction ratio", continuous_update=True,
+                                                readout_format=".4g", style={"description_width": "initial"})
+        self.rr_slider.add_class("tw-rr-slider")
+        self.boost_slider = widgets.FloatSlider(value=0.0, min=-1.0, max=2.0, step=0.01, description="Skill boost",
+                                                readout_format=".2f", style={"description_width": "initial"})
+        self.boost_slider.add_class("tw-boost-slider")
+        self.mean_slider = widgets.FloatSlider(value=0.0, min=-2.0, max=10.0, step=0.05, description="Skill mean",
+                                               readout_format=".2f", style={"description_width": "initial"})
+        self.mean_slider.add_class("tw-mean-slider")
+        self.scale_slider = widgets.FloatSlider(value=1.0, min=0.05, max=5.0, step=0.05, description="Skill scale",
+                                                readout_format=".2f", style={"description_width": "initial"})
+        self.scale_slider.add_class("tw-scale-slider")
+        self.figure = go.FigureWidget(
+            data=[go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
+                  go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6)],
+            layout=go.Layout(barmode="overlay", bargap=0.0, height=320, margin=dict(l=50, r=10, t=40, b=40),
+                             xaxis_title="score", yaxis_title="samples per bin",
+                             legend=dict(orientation="h", y=1.12, x=0.0)))
+        self.histogram = widgets.Box([self.figure])
+        self.histogram.add_class("tw-histogram")
+        self.headline = widgets.HTML()
+        self.headline.add_class("tw-headline")
+        self.confusion = widgets.HTML()
+        self.confusion.add_class("tw-confusion")
+        self.stage_figures = widgets.HTML()
+        self.stage_figures.add_class("tw-stage-figures")
+        self.message = widgets.HTML()
+        self.message.add_class("tw-inspector-message")
+        self.stage_picker.observe(self._on_picker, names="value")
+        for slider, param in ((self.rr_slider, "reduction_ratio"), (self.boost_slider, "skill_boost"),
+                              (self.mean_slider, "skill_mean"), (self.scale_slider, "skill_scale")):
+            slider.observe(lambda change, p=param: self._on_slider(p, change["new"]), names="value")
+
+    def _layout_children(self):
+        sliders = widgets.VBox([self.stage_picker, self.rr_slider, self.boost_slider, self.mean_slider,
+                                self.scale_slider])
+        numbers = widgets.HBox([self.headline, self.confusion, self.stage_figures],
+                               layout=widgets.Layout(flex_flow="row wrap", gap="12px"))
+        return [sliders, self.histogram, numbers, self.message]
+
+    @contextlib.contextmanager
+    def _hold(self):
+        """Suppress the widget's own observers while it sets several controls at once."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    # ------------------------------------------------------------------ validation
+    @traitlets.validate("stage")
+    def _valid_stage(self, proposal):
+        name = proposal["value"]
+        if self.system is not None and name not in self.system.stage_names:
+            raise traitlets.TraitError(f"no stage {name!r}; stages: {', '.join(self.system.stage_names)}")
+        return name
+
+    @traitlets.validate("overrides")
+    def _valid_overrides(self, proposal):
+        ov = dict(proposal["value"])
+        for key, value in ov.items():
+            try:
+                node, param = split_param(key)
+                if self.system is not None:
+                    self.system.param(key)
+                if param in NUMERIC_PARAMS:
+                    check_values(param, value, f"override {key!r}")
+                    if np.ndim(value):
+                        raise ParameterError(f"override {key!r}: the inspector shows one point, give a scalar")
+            except ParameterError as exc:
+                raise traitlets.TraitError(str(exc)) from None
+        return ov
+
+    # ------------------------------------------------------------------ reactions
+    def _on_system(self, change):
+        with self._hold():
+            self.overrides = clean_overrides(change["old"], change["new"], self.overrides)
+            if self.stage not in change["new"].stage_names:
+                self.stage = stage_choices(change["new"])[0][1]
+        self._reset_controls()
+        self._refresh()
+
+    def _on_stage(self, change):
+        if self._quiet:
+            return
+        self._reset_controls()
+        self._refresh()
+
+    def _on_overrides(self, change):
+        if self._quiet:
+            return
+        self._refresh()
+
+    def _on_picker(self, change):
+        if self._quiet or change["new"] is None:
+            return
+        self.stage = change["new"]
+
+    def _on_slider(self, param: str, value):
+        if self._quiet:
+            return
+        ov = dict(self.overrides)
+        ov[f"{self.stage}.{param}"] = float(value)
+        self.overrides = ov
+
+    # ------------------------------------------------------------------ helpers
+    def value(self, param: str, system: System | None = None):
+        """Effective value of ``param`` of the current stage: the override, else the system's."""
+        key = f"{self.stage}.{param}"
+        if key in self.overrides:
+            return self.overrides[key]
+        return (system or self.system).param(key)
+
+    def _reset_controls(self):
+        """Picker options, slider ranges and visibility for the current system and stage."""
+        with self._hold():
+            self.stage_picker.options = stage_choices(self.system)
+            self.stage_picker.value = self.stage
+            node = self.system.node(self.stage)
+            rr = float(self.value("reduction_ratio"))
+            lo, hi = _log_bounds(rr)
+            self.rr_slider.min, self.rr_slider.max = lo, hi
+            boost = float(self.value("skill_boost"))
+            self.boost_slider.min = min(-1.0, math.floor(boost) - 1.0)
+            self.boost_slider.max = max(2.0, math.ceil(boost) + 1.0)
+            gaussian = node.classifier == "Gaussian"
+            for s in (self.mean_slider, self.scale_slider):
+                s.layout.display = None if gaussian else "none"
+            if gaussian:
+                mean, scale = float(self.value("skill_mean")), float(self.value("skill_scale"))
+                self.mean_slider.min = min(-2.0, math.floor(mean) - 1.0)
+                self.mean_slider.max = max(10.0, math.ceil(mean) + 1.0)
+                self.scale_slider.max = max(5.0, math.ceil(scale) + 1.0)
+            selecting = node.classifier != "Dummy"
+            self.boost_slider.disabled = not selecting
+            self.rr_slider.disabled = not selecting
+
+    def _sync_sliders(self, system: System):
+        with self._hold():
+            self.rr_slider.value = float(self.value("reduction_ratio", system))
+            self.boost_slider.value = float(self.value("skill_boost", system))
+            if system.node(self.stage).classifier == "Gaussian":
+                self.mean_slider.value = float(self.value("skill_mean", system))
+                self.scale_slider.value = float(self.value("skill_scale", system))
+
+    def _refresh(self):
+        """Evaluate at the current overrides and redraw figure and numbers."""
+        try:
+            ev = evaluate(self.system, self.overrides, seed=self.seed)
+        except (ParameterError, ValueError) as exc:
+            self.message.value = f'<span class="tw-error">{_escape(str(exc))}</span>'
+            return
+        self.message.value = ""
+        self.set_trait("evaluation", ev)
+        self._sync_sliders(ev.system)
+        self._draw(ev)
+
+    def _binned_for(self, stage: str, scores, node):
+        """Pre-binned (null, pos) histograms of a stage's classifier, binned once per samples.
+
+        Returns (null, pos, reference) where ``reference`` is the boost (sampled classifiers)
+        or (mean, scale) (Gaussian) that the relevant bins were computed at.
+        """
+        null = scores.null_scores
+        gaussian = node.classifier == "Gaussian"
+        ref = (node.params["skill_mean"], node.params["skill_scale"]) if gaussian else None
+        hit = self._binned.get(stage)
+        if hit is not None and hit[0] is null and hit[1] == ref:
+            return hit[2], hit[3], hit[4]
+        boost = float(scores.skill_boost)
+        pos = scores.pos_scores
+        if gaussian:
+            mean, scale = ref
+            z = (pos - boost - mean) / scale  # standardised relevant scores
+            lo = min(float(null.min()), float(z.min()))
+            hi = max(float(null.max()), float(z.max()))
+            bn, bp = bin_scores(null, self._bins, lo, hi), bin_scores(z, self._bins, lo, hi)
+            reference = None
+        else:
+            lo = min(float(null.min()), float(pos.min()))
+            hi = max(float(null.max()), float(pos.max()))
+            bn, bp = bin_scores(null, self._bins, lo, hi), bin_scores(pos, self._bins, lo, hi)
+            reference = boost
+        self._binned[stage] = (null, ref, bn, bp, reference)
+        return bn, bp, reference
+
+    def _draw(self, ev: Evaluation):
+        stage = self.stage
+        node = ev.system.node(stage)
+        row = ev.stages.loc[stage]
+        fig = self.figure
+        if node.classifier == "Dummy":
+            threshold = None
+            with fig.batch_update():
+                for trace in fig.data:
+                    trace.x, trace.y = [], []
+                fig.layout.shapes = []
+                fig.layout.title = f"{stage}: pass-through (keeps every event)"
+        else:
+            scores = ev.classifier(stage)
+            threshold = float(scores.threshold)
+            bn, bp, reference = self._binned_for(stage, scores, node)
+            boost = float(scores.skill_boost)
+            if node.classifier == "Gaussian":
+                mean, scale = float(self.value("skill_mean", ev.system)), float(self.value("skill_scale", ev.system))
+                pos_x, pos_w = bp.placed(mean + boost, scale)
+            else:
+                pos_x, pos_w = bp.placed(boost - reference)
+            null_x, null_w = bn.placed()
+            with fig.batch_update():
+                fig.data[0].update(x=null_x, y=bn.counts, width=null_w)
+                fig.data[1].update(x=pos_x, y=bp.counts, width=pos_w)
+                fig.layout.shapes = [dict(type="line", x0=threshold, x1=threshold, xref="x", y0=0, y1=1,
+                                          yref="paper", line=dict(color="black", width=2, dash="dash"),
+                                          name="threshold")]
+                fig.layout.title = (f"{stage} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
+                                    f"threshold {threshold:.4f}")
+        self.headline.value = headline_html(ev, threshold, stage)
+        self.confusion.value = confusion_html(row["contingency"], row["input_rate"])
+        self.stage_figures.value = stage_html(row)
+
+    @property
+    def threshold(self) -> float:
+        """The solved threshold of the current stage (NaN for a pass-through stage)."""
+        ev = self.evaluation
+        if ev is None or ev.system.node(self.stage).classifier == "Dummy":
+            return float("nan")
+        return float(ev.classifier(self.stage).threshold)
+
+
+def _escape(text: str) -> str:
+    import html
+    return html.escape(text)
