@@ -85,16 +85,17 @@ def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):
     w0, w1 = _weights(neg, pos)
     target = rho - 1e-12
 
-    def cdf0(t):
-        return np.searchsorted(null_sorted, t, side="right") / n0
+    # Candidate thresholds are the irrelevant scores and the boosted relevant scores. A relevant
+    # candidate is counted by index (pos_sorted[j] itself), so rounding of (score + boost) - boost
+    # can never drop the candidate from its own count.
+    def counts(values, idx, relevant):
+        v = values[idx]
+        if relevant:
+            t = v + boost
+            return t, np.searchsorted(null_sorted, t, side="right"), np.searchsorted(pos_sorted, v, side="right")
+        return v, np.searchsorted(null_sorted, v, side="right"), np.searchsorted(pos_sorted, v - boost, side="right")
 
-    def cdf1(t):
-        return np.searchsorted(pos_sorted, t - boost, side="right") / n1
-
-    def reaches(t):
-        return w0 * cdf0(t) + w1 * cdf1(t) >= target
-
-    def first_reaching(values, offset):
+    def first_reaching(values, relevant):
         n = values.size
         lo = np.zeros(neg.size, dtype=np.int64)
         hi = np.full(neg.size, n, dtype=np.int64)
@@ -103,14 +104,25 @@ def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):
             if not active.any():
                 break
             mid = (lo + hi) // 2
-            ok = reaches(values[np.minimum(mid, n - 1)] + offset)
+            _, c0, c1 = counts(values, np.minimum(mid, n - 1), relevant)
+            ok = w0 * (c0 / n0) + w1 * (c1 / n1) >= target
             hi = np.where(active & ok, mid, hi)
             lo = np.where(active & ~ok, mid + 1, lo)
-        return np.where(lo < n, values[np.minimum(lo, n - 1)] + offset, np.inf)
+        t, c0, c1 = counts(values, np.minimum(lo, n - 1), relevant)
+        found = lo < n
+        return np.where(found, t, np.inf), np.where(found, c0, n0), np.where(found, c1, n1)
 
-    t = np.minimum(first_reaching(null_sorted, 0.0), first_reaching(pos_sorted, boost))
-    t = np.where(rho <= 0, -np.inf, t)
-    f0, f1 = cdf0(t), cdf1(t)
+    ta, a0, a1 = first_reaching(null_sorted, False)
+    tb, b0, b1 = first_reaching(pos_sorted, True)
+    use_b = tb < ta
+    tie = tb == ta
+    t = np.where(use_b, tb, ta)
+    c0 = np.where(use_b, b0, a0)
+    c1 = np.where(use_b, b1, np.where(tie, np.maximum(a1, b1), a1))
+    everything = rho <= 0
+    t = np.where(everything, -np.inf, t)
+    f0 = np.where(everything, 0.0, c0 / n0)
+    f1 = np.where(everything, 0.0, c1 / n1)
     return t.reshape(shape), f0.reshape(shape), f1.reshape(shape)
 
 

@@ -105,8 +105,10 @@ class TabulatedCurve:
         return self.energy[-1]
 
     def __call__(self, energy):
-        x = np.clip(np.asarray(energy, dtype=float), self.e_min, self.e_max)
-        return np.clip(self._interp(x), 0.0, 1.0)
+        x = np.asarray(energy, dtype=float)
+        inside = np.clip(self._interp(np.clip(x, self.e_min, self.e_max)), 0.0, 1.0)
+        # exactly the end points' efficiencies outside the measured range
+        return np.where(x <= self.e_min, self.efficiency[0], np.where(x >= self.e_max, self.efficiency[-1], inside))
 
     @property
     def half_point(self) -> float:
