@@ -106,6 +106,8 @@ def show(value) -> str:
         return repr(v)
     if isinstance(value, str):
         return value
+    if hasattr(value, "spec"):  # a Complexity model set through the Python API
+        return str(value.spec)
     try:
         if pd.isna(value):
             return ""

@@ -1,0 +1,516 @@
+"""SystemEditor driven the way the front end drives it (custom messages), no browser."""
+
+from __future__ import annotations
+
+import io
+import re
+from importlib import resources
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import twidgets
+from twidgets.model.io import bundled_path, read_workbook
+from twidgets.widgets.editor import MAX_UPLOAD_BYTES, SystemEditor, show
+
+IT = 0  # Inner Tracker, first detector row
+INTERMEDIATE = 4  # stage rows: Tracking, Timing, Calorimetry, Muon, Intermediate, Global, Disk
+GLOBAL = 5
+
+
+def msg(editor, content, buffers=None):
+    """Send a message exactly as the browser does."""
+    editor._handle_custom_msg(content, buffers or [])
+
+
+def edit(editor, table, row, column, value):
+    msg(editor, {"type": "edit", "table": table, "row": row, "column": column, "value": value})
+
+
+@pytest.fixture
+def editor(pu200):
+    ed = SystemEditor(pu200)
+    ed.received = []
+    ed.observe(lambda change: ed.received.append(change["new"]), "system")
+    return ed
+
+
+def only_error(editor):
+    assert len(editor.errors) == 1, editor.errors
+    return editor.errors[0]
+
+
+def xlsx_bytes(system):
+    buf = io.BytesIO()
+    system.to_xlsx(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- initial state
+
+def test_initial_state_mirrors_the_system(editor, pu200):
+    assert editor.system is pu200
+    assert editor.errors == []
+    assert [r["Detector"] for r in editor.detectors] == pu200.detector_names
+    assert [r["Name"] for r in editor.stages] == pu200.stage_names
+    assert editor.detectors[IT]["Data (bytes)"] == "1440000"
+    assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "53.3"
+    assert editor.stages[INTERMEDIATE]["Classifier"] == "L1T"
+    assert editor.stages[GLOBAL]["Complexity"] == "hlt-cpu"
+    assert editor.year == "2032"
+    assert editor.columns["detectors"][:7] == list(pu200.detectors.columns)
+    assert editor.column_kinds["stages"]["Output"] == "ref"
+    assert editor.choices["stages"] == pu200.stage_names
+    assert editor.choices["classifiers"] == ["Dummy", "Gaussian", "L1T", "HLT"]
+    assert {"", "l1t-linear", "hlt-cpu", "hlt-gpu"} <= set(editor.choices["complexities"])
+    assert "twidgets-editor" in editor._dom_classes
+    state = editor.get_state()
+    for trait in ("detectors", "stages", "columns", "year", "errors", "choices", "status"):
+        assert trait in state
+    assert "system" not in state  # the System is not synced to the browser
+
+
+def test_default_and_named_systems():
+    assert SystemEditor().system == twidgets.load_system("cms-hllhc-pu200")
+    assert SystemEditor("cms-run3-pu60").system.year == 2024
+
+
+def test_number_display_round_trips():
+    for v in (1440000.0, 53.3, 2.22e-11, 0.003, 4e7, 1e20, 0.1 + 0.2):
+        assert float(show(v)) == v
+    assert show(float("nan")) == "" and show(None) == ""
+
+
+# ---------------------------------------------------------------- valid edits
+
+def test_edit_detector_bytes_gives_new_system_and_power(editor, pu200):
+    edit(editor, "detectors", IT, "Data (bytes)", "2e6")
+    expected = pu200.with_detector("Inner Tracker", data_bytes=2e6)
+    assert editor.system == expected
+    assert editor.system.node("Inner Tracker").params["data_bytes"] == 2e6
+    assert editor.received == [editor.system]
+    assert editor.errors == []
+    assert editor.detectors[IT]["Data (bytes)"] == "2000000"
+    before = twidgets.evaluate(pu200).power
+    after = twidgets.evaluate(editor.system).power
+    assert after == pytest.approx(twidgets.evaluate(expected).power, rel=1e-12)
+    # at least the Inner Tracker's own link carries 0.56 MB more per crossing at 40 MHz
+    link_delta = 2.22e-11 * 8 * (2e6 - 1.44e6) * 40e6
+    assert after - before > link_delta
+
+
+def test_edit_stage_reduction_ratio_and_year(editor, pu200):
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", " 80 ")
+    assert editor.system.param("Intermediate.reduction_ratio") == 80.0
+    edit(editor, "global", 0, "Year", "2030")
+    assert editor.system.year == 2030
+    assert editor.year == "2030"
+    assert len(editor.received) == 2
+    ev = twidgets.evaluate(editor.system)
+    ref = twidgets.evaluate(pu200.with_stage("Intermediate", reduction_ratio=80).with_year(2030))
+    assert ev.scaled_power == pytest.approx(ref.scaled_power, rel=1e-12)
+
+
+def test_python_api_accepts_row_names_and_numbers(editor):
+    assert editor.edit("stages", "Intermediate", "Skill boost", 0.4) is True
+    assert editor.system.param("Intermediate.skill_boost") == 0.4
+    assert editor.edit("detectors", "HGCAL", "Data (bytes)", "abc") is False
+
+
+def test_dropdown_values_are_applied(editor):
+    edit(editor, "stages", GLOBAL, "Complexity", "hlt-gpu")
+    edit(editor, "stages", GLOBAL, "Classifier", "HLT")
+    node = editor.system.node("Global")
+    assert node.complexity.spec == "hlt-gpu" and node.classifier == "HLT"
+    edit(editor, "detectors", IT, "Category", "Timing")
+    assert editor.system.node("Inner Tracker").output == "Timing"
+    assert "Inner Tracker" in editor.system.node("Timing").preds
+
+
+def test_poly_complexity_is_parsed(editor):
+    edit(editor, "stages", GLOBAL, "Complexity", "poly:1e-7, 2e-13, 2e-20")
+    node = editor.system.node("Global")
+    x = 1.0e6
+    assert node.complexity(x) == pytest.approx(1e-7 * x + 2e-13 * x**2 + 2e-20 * x**3)
+
+
+def test_noop_edit_notifies_nobody(editor, pu200):
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "53.3")
+    assert editor.received == []
+    assert editor.system == pu200
+
+
+# ---------------------------------------------------------------- invalid edits
+
+@pytest.mark.parametrize("table,row,column,value,sheet,sheet_row,words", [
+    ("detectors", 1, "Data (bytes)", "abc", "Detectors", 3, ["'abc'", "not a number"]),
+    ("detectors", IT, "Data (bytes)", "-5", "Detectors", 2, ["-5"]),
+    ("detectors", 2, "Sample Rate", "", "Detectors", 4, ["empty"]),
+    ("stages", INTERMEDIATE, "Reduction Ratio", "0.5", "Triggers", 6, ["0.5", ">= 1"]),
+    ("stages", INTERMEDIATE, "Compression", "1", "Triggers", 6, ["[0, 1)"]),
+    ("stages", GLOBAL, "Output", "Nowhere", "Triggers", 7, ["unknown Output", "'Nowhere'"]),
+    ("stages", GLOBAL, "Classifier", "Magic", "Triggers", 7, ["unknown classifier", "'Magic'"]),
+    ("detectors", 3, "Category", "Nowhere", "Detectors", 5, ["unknown Category"]),
+    ("stages", 1, "Name", "Tracking", "Triggers", 3, ["duplicate", "'Tracking'"]),
+])
+def test_invalid_edit_keeps_system_and_names_the_cell(editor, pu200, table, row, column, value, sheet,
+                                                      sheet_row, words):
+    edit(editor, table, row, column, value)
+    assert editor.system is pu200
+    assert editor.received == []
+    err = only_error(editor)
+    assert (err["sheet"], err["row"], err["column"]) == (sheet, sheet_row, column)
+    for w in words:
+        assert w in err["message"]
+    # what the front end uses to mark the cell, and the text stays as typed
+    assert (err["table"], err["index"]) == (table, row)
+    assert getattr(editor, table)[row][column] == value
+    assert editor.get_state()["errors"][0]["column"] == column
+    assert "problem" in editor.status
+
+
+def test_cycle_via_output_is_reported_on_an_output_cell(editor, pu200):
+    edit(editor, "stages", GLOBAL, "Output", "Intermediate")
+    assert editor.system is pu200
+    err = only_error(editor)
+    assert err["sheet"] == "Triggers" and err["column"] == "Output"
+    assert err["row"] in (INTERMEDIATE + 2, GLOBAL + 2)
+    assert "cycle" in err["message"]
+    assert editor.stages[GLOBAL]["Output"] == "Intermediate"
+
+
+def test_self_loop_is_rejected(editor, pu200):
+    edit(editor, "stages", GLOBAL, "Output", "Global")
+    assert editor.system is pu200
+    err = only_error(editor)
+    assert (err["row"], err["column"]) == (GLOBAL + 2, "Output")
+
+
+def test_fixing_the_cell_clears_the_error(editor, pu200):
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "0.5")
+    assert editor.errors
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "400")
+    assert editor.errors == []
+    assert editor.system.param("Intermediate.reduction_ratio") == 400
+    assert editor.received == [editor.system]
+    assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "400"
+
+
+def test_several_problems_are_listed_and_pending_text_kept(editor, pu200):
+    edit(editor, "detectors", 1, "Data (bytes)", "abc")
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "0.5")
+    edit(editor, "global", 0, "Year", "soon")
+    cells = {(e["sheet"], e["row"], e["column"]) for e in editor.errors}
+    assert cells == {("Detectors", 3, "Data (bytes)"), ("Triggers", 6, "Reduction Ratio"), ("Global", 2, "Year")}
+    # a valid edit elsewhere does not wipe the pending text
+    edit(editor, "detectors", IT, "Data (bytes)", "1e6")
+    assert editor.detectors[1]["Data (bytes)"] == "abc"
+    assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "0.5"
+    assert editor.year == "soon"
+    assert editor.system is pu200 and editor.received == []
+    edit(editor, "detectors", 1, "Data (bytes)", "7")
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "60")
+    assert [e["column"] for e in editor.errors] == ["Year"]
+    edit(editor, "global", 0, "Year", "2031")
+    assert editor.errors == []
+    assert len(editor.received) == 1
+    s = editor.system
+    assert (s.node("Inner Tracker").params["data_bytes"], s.node("Outer Tracker PS").params["data_bytes"],
+            s.param("Intermediate.reduction_ratio"), s.year) == (1e6, 7.0, 60.0, 2031)
+
+
+def test_malicious_complexity_is_rejected_not_run(editor, pu200, tmp_path):
+    canary = tmp_path / "pwned"
+    payloads = [f"__import__('pathlib').Path({str(canary)!r}).touch()",
+                "__import__('os').system('x')",
+                f"poly:1,__import__('pathlib').Path({str(canary)!r}).touch()"]
+    for text in payloads:
+        edit(editor, "stages", GLOBAL, "Complexity", text)
+        err = only_error(editor)
+        assert (err["sheet"], err["row"], err["column"]) == ("Triggers", GLOBAL + 2, "Complexity")
+        assert "unknown complexity" in err["message"]
+        assert editor.stages[GLOBAL]["Complexity"] == text
+        assert editor.system is pu200
+    assert not canary.exists()
+    # typed into a numeric cell, it stays text and is reported as not a number
+    edit(editor, "stages", GLOBAL, "Complexity", "hlt-cpu")
+    edit(editor, "detectors", IT, "Data (bytes)", payloads[0])
+    assert "not a number" in only_error(editor)["message"]
+    assert not canary.exists()
+
+
+# ---------------------------------------------------------------- rows
+
+def test_rename_stage_references_follow(editor, pu200):
+    edit(editor, "stages", 0, "Name", "Trackers")
+    s = editor.system
+    assert s.stage_names[0] == "Trackers" and "Tracking" not in s.stage_names
+    cats = s.detectors.set_index("Detector")["Category"]
+    assert (cats[["Inner Tracker", "Outer Tracker PS", "Outer Tracker 2S", "Track Finder TPG"]] == "Trackers").all()
+    assert s == pu200.rename("Tracking", "Trackers")
+    assert twidgets.evaluate(s).power == pytest.approx(twidgets.evaluate(pu200).power, rel=1e-12)
+    edit(editor, "stages", INTERMEDIATE, "Name", "L1")
+    assert editor.system.node("Trackers").output == "L1"
+    assert editor.system.node("L1").output == "Global"
+    assert "L1" in editor.choices["stages"]
+    assert len(editor.received) == 2
+
+
+def test_rename_through_an_invalid_name_still_moves_references(editor, pu200):
+    edit(editor, "stages", 0, "Name", "Timing")  # duplicate: references must not merge
+    assert "duplicate" in only_error(editor)["message"]
+    assert editor.detectors[IT]["Category"] == "Tracking"
+    edit(editor, "stages", 0, "Name", "")  # empty
+    assert "empty name" in only_error(editor)["message"]
+    edit(editor, "stages", 0, "Name", "Pixels")
+    assert editor.errors == []
+    assert editor.system == pu200.rename("Tracking", "Pixels")
+    assert editor.system.node("Timing").preds == pu200.node("Timing").preds
+
+
+def test_rename_detector(editor, pu200):
+    edit(editor, "detectors", IT, "Detector", "Inner Tracker v2")
+    assert editor.system == pu200.rename("Inner Tracker", "Inner Tracker v2")
+
+
+def test_add_and_connect_a_stage(editor, pu200):
+    msg(editor, {"type": "add_row", "table": "stages"})
+    new = editor.stages[-1]
+    name = new["Name"]
+    assert name and name not in pu200.stage_names
+    assert new["Output"] == "Disk" and new["Classifier"] == "Dummy"
+    assert name in editor.choices["stages"]
+    # put the new stage between Global and Disk
+    edit(editor, "stages", GLOBAL, "Output", name)
+    assert editor.errors == []
+    s = editor.system
+    assert s.node("Global").output == name and s.node(name).output == "Disk"
+    assert s.node(name).params["reduction_ratio"] == 1.0
+    # a pass-through stage with no payload and no ops only adds its output link's power
+    before, after = twidgets.evaluate(pu200), twidgets.evaluate(s)
+    assert after.f1 == pytest.approx(before.f1, rel=1e-12)
+    assert after.power >= before.power
+    assert editor.received[-1] is s
+
+
+def test_add_detector(editor, pu200):
+    msg(editor, {"type": "add_row", "table": "detectors"})
+    assert editor.errors == []
+    s = editor.system
+    assert len(s.detector_names) == len(pu200.detector_names) + 1
+    new = s.node(s.detector_names[-1])
+    assert new.output == "Muon" and new.params["data_bytes"] == 0
+    edit(editor, "detectors", len(s.detector_names) - 1, "Data (bytes)", "5000")
+    assert editor.system.node(new.name).params["data_bytes"] == 5000
+    assert len(editor.received) == 2
+
+
+def test_delete_rows(editor, pu200):
+    msg(editor, {"type": "delete_row", "table": "detectors", "row": IT})
+    assert editor.system.detector_names == pu200.detector_names[1:]
+    assert len(editor.received) == 1
+    # deleting a stage that detectors still feed is an error; the system stays
+    s = editor.system
+    msg(editor, {"type": "delete_row", "table": "stages", "row": 1})  # Timing
+    assert editor.system is s
+    err = editor.errors[0]
+    assert err["sheet"] == "Detectors" and err["column"] == "Category" and "Timing" in err["message"]
+    assert [r["Name"] for r in editor.stages] == [n for n in pu200.stage_names if n != "Timing"]
+    # repoint the timing detectors: valid again
+    for i, row in enumerate(editor.detectors):
+        if row["Category"] == "Timing":
+            edit(editor, "detectors", i, "Category", "Tracking")
+    assert editor.errors == []
+    assert "Timing" not in editor.system.stage_names
+    assert len(editor.received) == 2
+
+
+def test_errors_never_escape_a_message(editor, pu200):
+    for bad in ({"type": "edit", "table": "nope", "row": 0, "column": "Name", "value": "x"},
+                {"type": "edit", "table": "stages", "row": 99, "column": "Name", "value": "x"},
+                {"type": "edit", "table": "stages", "row": 0, "column": "No such column", "value": "x"},
+                {"type": "delete_row", "table": "global", "row": 0},
+                {"type": "edit", "table": "stages", "row": None}):
+        msg(editor, bad)
+        assert editor.system is pu200
+        assert editor.status.startswith("could not apply")
+    msg(editor, {"type": "something else"})  # not ours: passed on, ignored
+    assert editor.system is pu200
+
+
+def test_setting_system_from_outside_refreshes(editor, run3):
+    edit(editor, "detectors", IT, "Data (bytes)", "abc")
+    editor.system = run3
+    assert editor.errors == []
+    assert editor.year == "2024"
+    assert editor.detectors[IT]["Data (bytes)"] == show(run3.node("Inner Tracker").params["data_bytes"])
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "300")
+    assert editor.system == run3.with_stage("Intermediate", reduction_ratio=300)
+
+
+def test_extra_columns_survive_edits(pu200):
+    det = pu200.detectors
+    det["PU 200 (MB)"] = det["Data (bytes)"] / 1e6
+    det["Note"] = ["pixel"] + [""] * (len(det) - 1)
+    s = twidgets.System.from_frames(det, pu200.stages, pu200.globals)
+    ed = SystemEditor(s)
+    assert ed.columns["detectors"][7:9] == ["PU 200 (MB)", "Note"]
+    assert ed.column_kinds["detectors"]["Note"] == "extra"
+    ed.edit("detectors", IT, "Data (bytes)", "1e6")
+    out = ed.system.detectors
+    assert list(out.columns[:9]) == list(det.columns)
+    assert out["PU 200 (MB)"].dtype == np.float64 and out["PU 200 (MB)"][0] == 1.44
+    ed.edit("detectors", IT, "PU 200 (MB)", "1.0")
+    assert ed.system.detectors["PU 200 (MB)"][0] == 1.0
+    assert ed.system.detectors["PU 200 (MB)"].dtype == np.float64
+    ed.edit("detectors", 1, "Note", "strip")
+    assert ed.system.detectors["Note"][1] == "strip"
+
+
+# ---------------------------------------------------------------- upload / download
+
+def test_upload_valid_workbook_replaces_system(editor, run3):
+    data = xlsx_bytes(run3)
+    msg(editor, {"type": "upload", "name": "colleague.xlsx", "size": len(data)}, [memoryview(data)])
+    assert editor.errors == []
+    assert editor.system == run3
+    assert editor.system.name == "colleague"
+    assert editor.received == [editor.system]
+    assert editor.year == "2024"
+    assert "colleague.xlsx" in editor.status
+
+
+def test_upload_bundled_file(editor):
+    data = bundled_path("cms-hllhc-pu140").read_bytes()
+    assert editor.load_bytes(data, "cms-hllhc-pu140.xlsx") is True
+    assert editor.system == twidgets.load_system("cms-hllhc-pu140")
+
+
+def _formula_workbook(pu200):
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(pu200)))
+    ws = wb["Triggers"]
+    headers = [c.value for c in ws[1]]
+    ws.cell(row=INTERMEDIATE + 2, column=headers.index("Reduction Ratio") + 1, value="=40+13.3")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("case", ["garbage", "truncated", "oversized", "declared-oversized", "formula",
+                                  "missing-sheet", "no-buffer", "empty"])
+def test_bad_upload_shows_error_and_keeps_system(editor, pu200, case):
+    good = xlsx_bytes(pu200)
+    buffers = None
+    size = None
+    if case == "garbage":
+        data = b"this is not a workbook at all"
+    elif case == "truncated":
+        data = good[: len(good) // 2]
+    elif case == "oversized":
+        data = b"PK" + b"\0" * MAX_UPLOAD_BYTES
+    elif case == "declared-oversized":
+        data, size = None, MAX_UPLOAD_BYTES + 1
+    elif case == "formula":
+        data = _formula_workbook(pu200)
+    elif case == "missing-sheet":
+        wb = openpyxl.load_workbook(io.BytesIO(good))
+        del wb["Global"]
+        buf = io.BytesIO()
+        wb.save(buf)
+        data = buf.getvalue()
+    elif case == "no-buffer":
+        data, size = None, 100
+    else:
+        data = b""
+    if data is not None:
+        buffers, size = [memoryview(data)], len(data)
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "0.5")  # a pending problem survives
+    msg(editor, {"type": "upload", "name": "bad.xlsx", "size": size}, buffers)
+    assert editor.system is pu200
+    assert editor.received == []
+    upload_errors = [e for e in editor.errors if e.get("source") == "upload bad.xlsx"]
+    assert len(upload_errors) == 1
+    err = upload_errors[0]
+    assert "could not load bad.xlsx" in editor.status
+    assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "0.5"
+    assert any(e["column"] == "Reduction Ratio" for e in editor.errors)
+    if case in ("oversized", "declared-oversized"):
+        assert "limit" in err["message"]
+    if case == "formula":
+        assert (err["sheet"], err["row"], err["column"]) == ("Triggers", INTERMEDIATE + 2, "Reduction Ratio")
+        assert "formula" in err["message"]
+    if case == "missing-sheet":
+        assert "Global" in err["message"]
+    # the next edit clears the upload message
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "53.3")
+    assert editor.errors == []
+
+
+def test_download_reads_back_equal(editor, pu200, monkeypatch):
+    sent = []
+    monkeypatch.setattr(editor, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    edit(editor, "stages", INTERMEDIATE, "Skill boost", "0.4")
+    msg(editor, {"type": "download"})
+    (content, buffers), = sent
+    assert content["type"] == "download" and content["name"].endswith(".xlsx")
+    data = bytes(buffers[0])
+    assert content["size"] == len(data)
+    back = read_workbook(data)
+    assert back == editor.system
+    assert back.param("Intermediate.skill_boost") == 0.4
+    assert editor.to_xlsx_bytes()[:2] == b"PK"
+
+
+def test_download_with_pending_errors_saves_last_valid(editor, pu200, monkeypatch):
+    sent = []
+    monkeypatch.setattr(editor, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
+    msg(editor, {"type": "download"})
+    assert read_workbook(bytes(sent[0][1][0])) == pu200
+    assert "pending" in editor.status
+
+
+def test_edit_saved_and_reloaded_is_still_there(pu200, tmp_path):
+    """Issue 6 round trip: edit in the grid, download, load again (file and upload)."""
+    first = SystemEditor(pu200)
+    first.edit("detectors", "Inner Tracker", "Data (bytes)", "662400")
+    first.edit("stages", "Intermediate", "Name", "L1 Trigger")
+    first.edit("stages", "Global", "Complexity", "poly:1e-7,2e-13,2e-20")
+    first.edit("global", 0, "Year", "2030")
+    assert first.errors == []
+    data = first.to_xlsx_bytes()
+    path = tmp_path / "edited.xlsx"
+    path.write_bytes(data)
+    reloaded = twidgets.System.from_xlsx(path)
+    assert reloaded == first.system
+    assert reloaded.node("Inner Tracker").params["data_bytes"] == 662400
+    assert reloaded.node("Tracking").output == "L1 Trigger"
+    assert reloaded.node("Global").complexity.spec == "poly:1e-7,2e-13,2e-20"
+    assert reloaded.year == 2030
+    second = SystemEditor(pu200)
+    assert second.load_bytes(data, "edited.xlsx")
+    assert second.system == first.system
+    assert second.stages[INTERMEDIATE]["Name"] == "L1 Trigger"
+    assert twidgets.evaluate(second.system).power == pytest.approx(twidgets.evaluate(first.system).power,
+                                                                    rel=1e-12)
+
+
+# ---------------------------------------------------------------- static assets
+
+def test_esm_and_css_are_in_the_package():
+    static = resources.files("twidgets.widgets") / "static"
+    js = (static / "editor.js").read_text(encoding="utf-8")
+    css = (static / "editor.css").read_text(encoding="utf-8")
+    assert re.search(r"export\s+default\s*\{\s*render\s*\}", js) or re.search(r"export\s+function\s+render", js)
+    assert not re.search(r"https?://", js) and not re.search(r"https?://", css)
+    assert not re.search(r"^\s*import\s", js, re.M) and "@import" not in css
+    assert "eval(" not in js and "new Function" not in js
+    ed = SystemEditor()
+    assert ed._esm == js and ed._css == css
+    # the DOM contract the browser tests rely on
+    for cls in ("tw-detectors", "tw-stages", "tw-row", "tw-invalid", "tw-error", "tw-errors", "tw-year",
+                "tw-add-row", "tw-delete-row", "tw-upload", "tw-download"):
+        assert cls in js
+    assert "data-column" in js or "dataset.column" in js
