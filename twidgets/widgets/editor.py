@@ -181,9 +181,10 @@ class SystemDraft:
     def rows(self, table: str) -> list[dict]:
         """Displayed rows: ``{header: text}`` for every shown column."""
         frame = self.frames[table]
-        headers = self.columns(table)
-        records = frame.to_dict("records")
-        return [{h: show(r.get(h)) for h in headers} for r in records]
+        n = len(frame)
+        shown = {h: [show(v) for v in frame[h].tolist()] if h in frame.columns else [""] * n
+                 for h in self.columns(table)}
+        return [{h: values[i] for h, values in shown.items()} for i in range(n)]
 
     def year_text(self) -> str:
         return show(self.globals.get("Year"))

@@ -64,6 +64,7 @@ function render({ model, el }) {
   summary.setAttribute("aria-live", "polite");
 
   const tables = {};
+  const controls = new Map(); // data-key -> focusable control, rebuilt on every redraw
   root.append(bar, summary);
   for (const [key, title, className] of TABLES) {
     const section = make("section", "tw-section");
@@ -111,6 +112,7 @@ function render({ model, el }) {
       input.spellcheck = false;
       input.dataset.key = key;
       input.dataset.value = value;
+      controls.set(key, input);
       input.setAttribute("aria-label", `${column} of ${rowName || "row " + (index + 1)}`);
       if (kind === "number" || kind === "int") input.setAttribute("inputmode", "decimal");
       input.addEventListener("change", () => sendEdit(table, index, column, input.value));
@@ -125,6 +127,7 @@ function render({ model, el }) {
     }
     const select = make("select", "tw-select");
     select.dataset.key = key;
+    controls.set(key, select);
     select.setAttribute("aria-label", `${column} of ${rowName || "row " + (index + 1)}`);
     let found = false;
     for (const [v, label] of options) {
@@ -143,6 +146,7 @@ function render({ model, el }) {
       custom.value = found ? "" : value;
       custom.dataset.key = key + "\u0000custom";
       custom.dataset.value = custom.value;
+      controls.set(custom.dataset.key, custom);
       custom.hidden = found;
       custom.setAttribute("aria-label", `custom complexity of ${rowName || "row " + (index + 1)}`);
       custom.addEventListener("change", () => sendEdit(table, index, column, custom.value));
@@ -271,7 +275,7 @@ function render({ model, el }) {
         item.classList.add("tw-jump");
         item.title = "Go to the cell";
         item.addEventListener("click", () => {
-          const target = root.querySelector(`[data-key="${CSS.escape(`${err.table}\u0000${err.index}\u0000${err.column}`)}"]`);
+          const target = controls.get(`${err.table}\u0000${err.index}\u0000${err.column}`);
           if (target) target.focus();
         });
       }
@@ -296,12 +300,14 @@ function render({ model, el }) {
       keep = { key: active.dataset.key };
     }
     const [cellErrors, rowErrors] = errorsByCell();
+    controls.clear();
+    controls.set("global\u00000\u0000Year", year);
     for (const [key, label, , addLabel] of TABLES) drawTable(key, label, addLabel, cellErrors, rowErrors);
     drawYear(cellErrors);
     drawSummary();
     status.textContent = model.get("status") || "";
     if (keep) {
-      const target = root.querySelector(`[data-key="${CSS.escape(keep.key)}"]`);
+      const target = controls.get(keep.key);
       if (target) {
         if (keep.typed) {
           target.value = keep.value;
