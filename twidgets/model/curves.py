@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
 from .errors import ParameterError
 
@@ -122,12 +122,39 @@ class TabulatedCurve:
 _GRID_POINTS = 4097
 
 
+def _parametric_integral(curve, lam):
+    """Closed form of the efficiency integral for ``plateau * Phi((E - e50) / width)``.
+
+    Integrating by parts, with a, b the range, mu = e50, s = width::
+
+        int_a^b lam e^(-lam E) Phi((E - mu)/s) dE
+            = e^(-lam a) Phi((a - mu)/s) - e^(-lam b) Phi((b - mu)/s)
+              + e^(-lam mu + lam^2 s^2 / 2) [Phi((b - mu + lam s^2)/s) - Phi((a - mu + lam s^2)/s)]
+
+    The last term is evaluated in log space (``log_ndtr``) so it neither overflows nor
+    loses the difference of two nearly equal CDFs.
+    """
+    a, b, mu, s = curve.e_min, curve.e_max, curve.e50, curve.width
+    boundary = np.exp(-lam * a) * ndtr((a - mu) / s) - np.exp(-lam * b) * ndtr((b - mu) / s)
+    hb = (b - mu + lam * s * s) / s
+    ha = (a - mu + lam * s * s) / s
+    lb, la = log_ndtr(hb), log_ndtr(ha)
+    with np.errstate(divide="ignore"):
+        log_diff = lb + np.log1p(-np.exp(la - lb))
+    inner = np.exp(-lam * mu + 0.5 * (lam * s) ** 2 + log_diff)
+    return curve.plateau * (boundary + inner)
+
+
 def efficiency_integral(curve, slopes):
     """``integral_{e_min}^{e_max} lambda exp(-lambda E) eff(E) dE`` for each slope (vectorised).
 
-    Uses the composite Simpson rule on a fixed energy grid. Dimensionless.
+    Closed form for parametric curves; the composite Simpson rule on a fixed energy grid
+    for tabulated ones. Dimensionless.
     """
     lam = np.atleast_1d(np.asarray(slopes, dtype=float))
+    if isinstance(curve, ParametricCurve):
+        out = _parametric_integral(curve, lam)
+        return out if np.ndim(slopes) else float(out[0])
     e = np.linspace(curve.e_min, curve.e_max, _GRID_POINTS)
     eff = curve(e)
     # integrand[i, j] = lambda_i exp(-lambda_i e_j) eff_j, computed relative to e_min for range
@@ -156,7 +183,7 @@ def calibrate_slope(curve, rate: float, bounds: tuple[float, float]) -> float:
         raise ParameterError(f"slope bounds must satisfy 0 <= low < high, got {bounds}")
     if not 0 < rate < 1:
         raise ParameterError(f"calibration rate must be in (0, 1), got {rate}")
-    grid = np.linspace(lo, hi, 401)[1:]  # exclude lambda = 0 (integral 0)
+    grid = np.linspace(lo, hi, 2001)[1:]  # exclude lambda = 0 (integral 0)
     vals = efficiency_integral(curve, grid) - rate
     above = np.nonzero(vals >= 0)[0]
     if above.size == 0:
