@@ -1,0 +1,223 @@
+"""``twidgets app``: serve the Dashboard as a Voila app on one system.
+
+The app is the notebook shipped inside the package (``twidgets/app_notebook/app.ipynb``),
+so it works after a plain, non-editable ``pip install ".[app]"``. Voila is started on that
+single notebook file (nothing else under the server's root is rendered), with sources
+hidden, bound to ``127.0.0.1`` unless ``--host`` says otherwise, and with idle kernels
+culled. The system to show (a bundled name or an ``.xlsx`` path) is validated here,
+before the server starts, and handed to the notebook's kernel in the ``TWIDGETS_SYSTEM``
+environment variable.
+
+Voila is imported lazily: it is only needed by :func:`run`, which starts
+``python -m voila`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import webbrowser
+from pathlib import Path
+
+__all__ = ["APP_NOTEBOOK", "SYSTEM_ENV", "DEFAULT_SYSTEM", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL", "DEFAULT_PORT",
+           "register", "run", "main", "resolve_system", "voila_command", "app_url"]
+
+#: The notebook the app serves (shipped in the wheel).
+APP_NOTEBOOK = Path(__file__).resolve().parent / "app_notebook" / "app.ipynb"
+#: Environment variable through which the app notebook receives its system (name or absolute path).
+SYSTEM_ENV = "TWIDGETS_SYSTEM"
+#: System shown when none is given.
+DEFAULT_SYSTEM = "cms-hllhc-pu200"
+#: A kernel idle for this long (seconds) is shut down.
+CULL_IDLE_TIMEOUT = 600
+#: How often (seconds) idle kernels are looked for.
+CULL_INTERVAL = 60
+#: Port used when ``--port`` is not given (Voila's usual one).
+DEFAULT_PORT = 8866
+#: How long (seconds) to wait for the server to accept connections before giving up.
+STARTUP_TIMEOUT = 120.0
+
+
+class AppError(Exception):
+    """A problem with the app's arguments, reported as one line and exit status 2."""
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add the ``app`` subcommand to an ``argparse`` subparsers object (sets ``func=run``)."""
+    p = subparsers.add_parser(
+        "app", help="serve the dashboard as a Voila app on localhost",
+        description="Serve the twidgets Dashboard with Voila (sources hidden) on a bundled system "
+                    "or an .xlsx workbook, and print its URL.")
+    add_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``app`` subcommand's arguments."""
+    p.add_argument("system", nargs="?", default=DEFAULT_SYSTEM,
+                   help=f"bundled system name or path to an .xlsx workbook (default: {DEFAULT_SYSTEM})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default: 127.0.0.1, this machine only; 0.0.0.0 exposes the app)")
+    p.add_argument("--no-browser", dest="open_browser", action="store_false",
+                   help="do not open a web browser")
+
+
+def resolve_system(system: str) -> str:
+    """Validate ``system`` (bundled name or workbook path) and return what the kernel should load.
+
+    Returns the bundled name unchanged, or the workbook's absolute path (the kernel runs in
+    another directory). Raises :class:`AppError` with a one-line message if the system cannot
+    be loaded.
+    """
+    from .model import SpecError, list_systems, load_system
+
+    names = list_systems()
+    if system in names:
+        target = system
+    else:
+        path = Path(system).expanduser()
+        looks_like_path = path.suffix.lower() in (".xlsx", ".xlsm") or os.sep in system or "/" in system
+        if not looks_like_path:
+            raise AppError(f"unknown system {system!r}; bundled systems: {', '.join(names)} "
+                           "(or give the path to an .xlsx workbook)")
+        if not path.is_file():
+            raise AppError(f"no such workbook: {system}")
+        target = str(path.resolve())
+    try:
+        load_system(target)
+    except SpecError as exc:
+        raise AppError(f"cannot load {system}: {_one_line(str(exc))}") from None
+    except OSError as exc:
+        raise AppError(f"cannot read {system}: {_one_line(str(exc))}") from None
+    return target
+
+
+def app_url(host: str, port: int) -> str:
+    """The URL the app is served at."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[str]:
+    """The ``python -m voila`` command line serving ``notebook`` alone.
+
+    Sources are stripped, tracebacks hidden from the page, the server binds ``host`` only,
+    does not fall back to another port, does not open a browser itself, and culls kernels
+    idle for :data:`CULL_IDLE_TIMEOUT` seconds (checked every :data:`CULL_INTERVAL` s).
+    """
+    notebook = Path(notebook)
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser",
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.root_dir={notebook.parent}",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+    ]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_listening(proc: subprocess.Popen, host: str, port: int, timeout: float) -> bool:
+    """Wait until ``host:port`` accepts connections; False if the process died or time ran out."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((target, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so the Voila child is stopped too (main thread only)."""
+    try:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    except ValueError:  # not the main thread
+        pass
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the app until interrupted. Returns the exit status (2 for bad arguments)."""
+    try:
+        target = resolve_system(args.system)
+        if not 0 < args.port < 65536:
+            raise AppError(f"--port {args.port}: not a TCP port (1-65535)")
+        if not _port_free(args.host, args.port):
+            raise AppError(f"cannot listen on {args.host}:{args.port}: the address is in use or not available")
+        if not APP_NOTEBOOK.is_file():
+            raise AppError(f"the app notebook is missing from the installation: {APP_NOTEBOOK}")
+        try:
+            import voila  # noqa: F401  (imported lazily: only the app needs it)
+        except ImportError:
+            raise AppError('Voila is not installed; install the app extra: python -m pip install "twidgets[app]"') \
+                from None
+    except AppError as exc:
+        print(f"twidgets app: error: {exc}", file=sys.stderr)
+        return 2
+
+    _stop_on_sigterm()
+    env = dict(os.environ, **{SYSTEM_ENV: target})
+    cmd = voila_command(args.host, args.port)
+    proc = subprocess.Popen(cmd, env=env, cwd=str(APP_NOTEBOOK.parent))
+    try:
+        if not _wait_listening(proc, args.host, args.port, STARTUP_TIMEOUT):
+            if proc.poll() is None:
+                proc.terminate()
+            print(f"twidgets app: error: Voila did not start on {args.host}:{args.port}", file=sys.stderr)
+            return 1
+        url = app_url(args.host, args.port)
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"twidgets app: warning: listening on {args.host}, reachable from other machines",
+                  file=sys.stderr)
+        print(f"twidgets app: serving {args.system} at {url} (Ctrl-C to stop)", flush=True)
+        if getattr(args, "open_browser", True):
+            webbrowser.open(url)
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main(argv=None) -> int:
+    """``python -m twidgets.app [SYSTEM] [--port N] [--host H] [--no-browser]``."""
+    parser = argparse.ArgumentParser(prog="twidgets app", description="Serve the twidgets Dashboard with Voila.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
