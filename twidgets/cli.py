@@ -170,9 +170,11 @@ def run_sweep(args) -> int:
             executor = ProcessPoolExecutor(max_workers=args.workers)
             closers.append(executor.shutdown)
         elif args.scheduler:
+            if not args.connect_timeout > 0:
+                raise UsageError(f"--connect-timeout must be > 0 seconds, got {args.connect_timeout}")
             try:
                 from distributed import Client
-                executor = Client(args.scheduler, timeout="10s")
+                executor = Client(args.scheduler, timeout=f"{args.connect_timeout}s")
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"cannot connect to the Dask scheduler at {args.scheduler!r}: {exc}") from None
             closers.append(executor.close)
@@ -231,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     where = sw.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="evaluate on N local worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask cluster (tcp://host:port)")
+    sw.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="how long to try to reach --scheduler (default 10)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=run_sweep)
 
