@@ -514,3 +514,29 @@ def test_esm_and_css_are_in_the_package():
                 "tw-add-row", "tw-delete-row", "tw-upload", "tw-download"):
         assert cls in js
     assert "data-column" in js or "dataset.column" in js
+
+
+def test_malformed_corpus_uploads_show_the_error_and_keep_the_system(pu200):
+    """Issue 6: every malformed workbook of the shared corpus, uploaded through the editor."""
+    import malformed  # tests/malformed.py (the shared corpus)
+
+    ed = SystemEditor(pu200)
+    received = []
+    ed.observe(lambda change: received.append(change["new"]), "system")
+    assert len(malformed.INVALID) >= 30
+    for c in malformed.INVALID:
+        data = malformed.case_bytes(c)
+        msg(ed, {"type": "upload", "name": f"{c.id}{c.suffix}", "size": len(data)}, [memoryview(data)])
+        assert ed.system is pu200, c.id
+        assert received == [], c.id
+        (err,) = [e for e in ed.errors if e.get("source")]
+        if len(data) > MAX_UPLOAD_BYTES:
+            assert "limit" in err["message"], c.id
+            continue
+        assert (err["sheet"], err["row"], err["column"]) == (c.sheet, c.row, c.column), (c.id, err)
+        for word in c.says:
+            assert word in err["message"].lower(), (c.id, word, err["message"])
+        assert f"could not load {c.id}" in ed.status, c.id
+    for c in malformed.VALID:
+        assert ed.load_bytes(malformed.case_bytes(c), f"{c.id}.xlsx"), (c.id, ed.errors)
+        assert ed.errors == [], c.id

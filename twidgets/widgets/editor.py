@@ -481,8 +481,6 @@ class SystemEditor(anywidget.AnyWidget):
         if len(data) > self.max_upload_bytes:
             return self._upload_failed(label, f"the file is {len(data) / 1e6:.1f} MB; the upload limit is "
                                               f"{self.max_upload_bytes / 1e6:.0f} MB")
-        if not data:
-            return self._upload_failed(label, "the file is empty")
         try:
             system = read_workbook(data, name=pathlib.PurePath(label).stem or None)
         except SpecError as e:
