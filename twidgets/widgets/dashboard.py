@@ -101,8 +101,7 @@ class Dashboard(widgets.VBox):
         self.inspector.layout = panel
         self.explorer.layout = widgets.Layout(flex="1 1 560px", min_width="420px")
         header = widgets.HBox([self.picker, self.message], layout=widgets.Layout(align_items="center"))
-        body = widgets.HBox([self.inspector, self.explorer], layout=widgets.Layout(flex_flow="row wrap",
-                                                                                   gap="16px"))
+        body = widgets.HBox([self.inspector, self.explorer], layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__(children=[header, self.editor, body, self.flow], **kwargs)
         self.add_class("twidgets-dashboard")
 

@@ -171,7 +171,7 @@ class StageInspector(widgets.VBox):
         sliders = widgets.VBox([self.stage_picker, self.rr_slider, self.boost_slider, self.mean_slider,
                                 self.scale_slider])
         numbers = widgets.HBox([self.headline, self.confusion, self.stage_figures],
-                               layout=widgets.Layout(flex_flow="row wrap", gap="12px"))
+                               layout=widgets.Layout(flex_flow="row wrap"))
         return [sliders, self.histogram, numbers, self.message]
 
     @contextlib.contextmanager

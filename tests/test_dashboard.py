@@ -1,0 +1,163 @@
+"""Dashboard: the editor, inspector, explorer and flow view linked, driven like a user does.
+
+Expected numbers come from independent :func:`twidgets.evaluate` calls on the systems
+the edits describe (built with the System API, not read from the widgets).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import twidgets
+from twidgets.model.scenarios import scenario
+from twidgets.widgets import Dashboard
+from twidgets.widgets.flow import REJECTED, flow_links, flow_nodes, sankey_arguments, stream_shares
+
+RR, BOOST = "Intermediate.reduction_ratio", "Intermediate.skill_boost"
+
+
+@pytest.fixture()
+def dash(pu200):
+    return Dashboard(pu200, num=11, debounce=0)
+
+
+def sankey(d):
+    t = d.flow.figure.data[0]
+    labels = list(t.node.label)
+    return {(labels[s], labels[g]): v for s, g, v in zip(t.link.source, t.link.target, t.link.value)}
+
+
+def test_default_dashboard_composes_the_widgets():
+    d = Dashboard(num=5, debounce=0)
+    assert d.system == twidgets.load_system("cms-hllhc-pu200")
+    assert "twidgets-dashboard" in d._dom_classes
+    assert "tw-system-picker" in d.picker._dom_classes
+    assert "tw-flow" in d.flow.box._dom_classes
+    assert d.picker.value == "system:cms-hllhc-pu200"
+    assert "twidgets-editor" in d.editor._dom_classes
+    for w in (d.editor, d.inspector, d.explorer, d.flow):
+        assert w.system is d.system if hasattr(w, "system") else w.evaluation is d.inspector.evaluation
+
+
+def test_editor_edit_updates_inspector_flow_and_explorer(dash, pu200):
+    before_flow = sankey(dash)
+    assert dash.editor.edit("detectors", 0, "Data (bytes)", "2000000")  # Inner Tracker
+    edited = pu200.with_detector("Inner Tracker", data_bytes=2e6)
+    assert dash.system == edited
+    ev = twidgets.evaluate(edited)
+    assert dash.inspector.evaluation.power == ev.power != twidgets.evaluate(pu200).power
+    assert dash.inspector.system is dash.system and dash.explorer.system is dash.system
+    # the flow follows: bytes/s through the tracking links
+    dash.flow.unit = "bytes"
+    after = sankey(dash)
+    links = ev.links.set_index(["source", "target"])
+    tracking = [d for d in edited.detector_names if edited.node(d).output == "Tracking"]
+    assert after[("Tracking detectors", "Tracking")] == pytest.approx(
+        sum(links.loc[(d, "Tracking"), "throughput"] for d in tracking))
+    assert after[("Intermediate", "Global")] == pytest.approx(links.loc[("Intermediate", "Global"), "throughput"])
+    dash.flow.unit = "events"
+    assert sankey(dash) == before_flow  # events/s do not depend on sizes
+    # the explorer recomputed on the edited system (debounce=0: synchronously)
+    ref = twidgets.sweep(edited, {RR: np.linspace(450, 40, 11), BOOST: np.linspace(0, 1, 11)},
+                         metrics=["scaled_power"], progress=False)
+    np.testing.assert_allclose(dash.explorer.result.metric("scaled_power"), ref.metric("scaled_power"))
+    assert dash.picker.value == "edited"
+
+
+def test_invalid_edit_changes_nothing(dash, pu200):
+    ev, flow, result = dash.inspector.evaluation, sankey(dash), dash.explorer.result
+    assert not dash.editor.edit("stages", 4, "Reduction Ratio", "0.5")
+    assert dash.editor.errors and "Reduction Ratio" in dash.editor.errors[0]["text"]
+    assert dash.system is pu200
+    assert dash.inspector.evaluation is ev
+    assert sankey(dash) == flow
+    assert dash.explorer.result is result
+    assert dash.picker.value == "system:cms-hllhc-pu200"
+
+
+def test_explorer_click_moves_the_inspector(dash, pu200):
+    f1_before = dash.inspector.evaluation.f1
+    dash.explorer.contour._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {"xs": [122.0], "ys": [0.6], "point_indexes": [[8, 6]], "trace_indexes": [0]}}
+    xs, ys = np.linspace(450, 40, 11), np.linspace(0, 1, 11)
+    expected = {RR: float(xs[np.argmin(abs(xs - 122.0))]), BOOST: float(ys[np.argmin(abs(ys - 0.6))])}
+    assert dash.explorer.selected == expected
+    assert dash.inspector.overrides == expected
+    ev = twidgets.evaluate(pu200, expected)
+    assert dash.inspector.evaluation.f1 == ev.f1 != f1_before
+    assert dash.inspector.rr_slider.value == expected[RR]
+    assert dash.inspector.boost_slider.value == expected[BOOST]
+    # the inspector agrees with the map at that point
+    i, j = int(np.argmin(abs(xs - 122.0))), int(np.argmin(abs(ys - 0.6)))
+    assert dash.explorer.result.metric("f1")[i, j] == pytest.approx(ev.f1)
+
+
+def test_picking_a_scenario_loads_it(dash):
+    dash.explorer.select(200.0, 0.5)
+    dash.picker.value = "scenario:Phase-2 + smart sensing"
+    expected = scenario("Phase-2 + smart sensing").load()
+    assert dash.system == expected
+    assert dash.editor.system == expected
+    assert dash.inspector.overrides == {} and dash.explorer.selected == {}
+    assert dash.inspector.evaluation.f1 == twidgets.evaluate(expected).f1
+    assert dash.inspector.evaluation.scaled_power == twidgets.evaluate(expected).scaled_power
+
+
+def test_picking_a_bundled_system_after_an_edit(dash):
+    dash.editor.edit("global", 0, "Year", "2030")
+    assert dash.picker.value == "edited"
+    dash.picker.value = "system:cms-run3-pu60"
+    run3 = twidgets.load_system("cms-run3-pu60")
+    assert dash.system == run3 and dash.inspector.evaluation.power == twidgets.evaluate(run3).power
+
+
+def test_editing_the_year_changes_scaled_power_only(dash, pu200):
+    ev0 = dash.inspector.evaluation
+    assert dash.editor.edit("global", 0, "Year", "2028")
+    ev = dash.inspector.evaluation
+    assert ev.power == ev0.power and ev.year == 2028
+    assert ev.scaled_power == twidgets.evaluate(pu200.with_year(2028)).scaled_power > ev0.scaled_power
+
+
+# ------------------------------------------------------------------ the flow view
+
+def test_event_flow_widths_are_conserved(pu200):
+    ev = twidgets.evaluate(pu200, {RR: 80.0})
+    links = flow_links(ev, "events")
+    into = links.groupby("target")["value"].sum()
+    out = links.groupby("source")["value"].sum()
+    # 40 MHz of crossings enter once and leave as stored + rejected (floored rates: within a few events/s)
+    assert out[[s for s in out.index if s.endswith("detectors")]].sum() == pytest.approx(40e6, abs=8)
+    assert into["Disk"] + into[REJECTED] == pytest.approx(40e6, abs=8)
+    for stage in ("Intermediate", "Global"):
+        assert into[stage] == pytest.approx(out[stage], abs=8)
+    row = links.set_index(["source", "target"])
+    assert row.loc[("Intermediate", "Global"), "rate"] == ev.value("Intermediate", "output_rate")
+    assert row.loc[("Global", "Disk"), "rate"] == ev.output_rate
+    assert row.loc[("Tracking", "Intermediate"), "value"] == pytest.approx(40e6 / 4)
+
+
+def test_stream_shares_split_at_merges(pu200):
+    shares = stream_shares(pu200)
+    assert shares["Disk"] == shares["Global"] == shares["Intermediate"] == 1.0
+    assert shares["Muon"] == 0.25
+    n_tracking = sum(pu200.node(d).output == "Tracking" for d in pu200.detector_names)
+    assert shares["Inner Tracker"] == pytest.approx(0.25 / n_tracking)
+
+
+def test_flow_nodes_carry_power_per_stage(pu200):
+    ev = twidgets.evaluate(pu200)
+    nodes = flow_nodes(ev).set_index("label")
+    stages = ev.stages
+    assert nodes.loc["Global", "op_power"] == stages.loc["Global", "op_power"]
+    assert nodes.loc["Global", "power"] == pytest.approx(stages.loc["Global", "op_power"]
+                                                         + stages.loc["Global", "link_power"])
+    total = nodes["power"].sum()
+    assert total == pytest.approx(ev.power)  # every watt is on exactly one node
+    args = sankey_arguments(ev, "bytes")
+    assert len(args["node"]["label"]) == len(nodes)
+    assert any("W" in h for h in args["node"]["customdata"])
+    with pytest.raises(ValueError, match="unit"):
+        flow_links(ev, "watts")
