@@ -540,3 +540,63 @@ def test_malformed_corpus_uploads_show_the_error_and_keep_the_system(pu200):
     for c in malformed.VALID:
         assert ed.load_bytes(malformed.case_bytes(c), f"{c.id}.xlsx"), (c.id, ed.errors)
         assert ed.errors == [], c.id
+
+
+def test_rename_moves_curve_points_too(pu200):
+    curves = pd.DataFrame({"Stage": ["Intermediate"] * 3, "Object": ["muon"] * 3,
+                           "Energy (GeV)": [5.0, 20.0, 60.0], "Efficiency": [0.0, 0.5, 0.95]})
+    s = twidgets.System.from_frames(pu200.detectors, pu200.stages, pu200.globals, curves=curves)
+    ed = SystemEditor(s)
+    assert ed.edit("stages", "Intermediate", "Name", "L1") is True
+    assert (ed.system.curves["Stage"] == "L1").all()
+    assert ed.system == s.rename("Intermediate", "L1")
+    assert ed.system.node("L1").curves == s.node("Intermediate").curves
+
+
+# ---------------------------------------------------------------- fuzzing the message path
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_TEXT = st.one_of(
+    st.sampled_from(["", " ", "0", "1", "-1", "0.5", "1e309", "nan", "inf", "abc", "=1+1", "53.3", "2e6",
+                     "Tracking", "Global", "Disk", "Nowhere", "L1T", "HLT", "Gaussian", "Dummy", "hlt-gpu",
+                     "poly:1e-7,2e-13", "poly:", "__import__('os')", "2030", "1800", "published"]),
+    st.text(max_size=8),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_sequence_of_messages_keeps_a_valid_system(pu200, data):
+    ed = SystemEditor(pu200)
+    received = []
+    ed.observe(lambda change: received.append(change["new"]), "system")
+    for _ in range(data.draw(st.integers(1, 6), label="n")):
+        action = data.draw(st.sampled_from(["edit", "edit", "edit", "add_row", "delete_row"]), label="action")
+        table = data.draw(st.sampled_from(["detectors", "stages", "global"]), label="table")
+        rows = len(getattr(ed, table)) if table != "global" else 1
+        row = data.draw(st.integers(0, max(rows - 1, 0)), label="row")
+        if action == "edit":
+            column = "Year" if table == "global" else data.draw(st.sampled_from(ed.columns[table]), label="col")
+            content = {"type": "edit", "table": table, "row": row, "column": column,
+                       "value": data.draw(_TEXT, label="value")}
+        else:
+            content = {"type": action, "table": table, "row": row}
+        ed._handle_custom_msg(content, [])
+        assert isinstance(ed.system, twidgets.System)
+        for err in ed.errors:
+            assert err["message"] and (err["sheet"] is None or err["sheet"] in ("Detectors", "Triggers", "Global"))
+            if err["table"] in ("detectors", "stages"):
+                assert 0 <= err["index"] < len(getattr(ed, err["table"]))
+                assert err["column"] is None or err["column"] in ed.columns[err["table"]]
+        if not ed.errors:  # a valid draft is exactly the current system
+            assert [r["Detector"] for r in ed.detectors] == ed.system.detector_names
+            assert [r["Name"] for r in ed.stages] == ed.system.stage_names
+            assert ed.year == str(ed.system.year)
+    # observers saw each new System once, in order, and the last one is current
+    assert all(a is not b for a, b in zip(received, received[1:]))
+    if received:
+        assert received[-1] is ed.system
+    else:
+        assert ed.system is pu200
