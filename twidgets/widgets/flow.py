@@ -37,8 +37,17 @@ _COLOURS = {"detectors": "#7f7f7f", "stage": "#1f77b4", "selecting": "#ff7f0e", 
             "rejected": "#d62728"}
 
 
-def _scalar(x) -> float:
-    return float(np.asarray(x, dtype=float).reshape(-1)[0]) if np.ndim(x) else float(x)
+def _q(ev: Evaluation, name: str, quantity: str) -> float:
+    """One per-node quantity of a scalar evaluation (cheaper than building ``ev.stages``)."""
+    return float(ev.value(name, quantity))
+
+
+def _link(ev: Evaluation, source: str) -> dict:
+    """The output link of ``source``: throughput (bytes/s) = message size x output rate
+    (MODEL.md section 2.4) and its power (W), from the per-node quantities (cheaper than
+    building :attr:`Evaluation.links`; the tests check both agree)."""
+    return {"throughput": _q(ev, source, "message_bytes") * _q(ev, source, "output_rate"),
+            "power": _q(ev, source, "link_power")}
 
 
 def stream_shares(system) -> dict[str, float]:
@@ -58,42 +67,53 @@ def _group_label(category: str) -> str:
     return f"{category} detectors"
 
 
-def flow_nodes(ev: Evaluation) -> pd.DataFrame:
+def _node_rows(ev: Evaluation) -> list[dict]:
     """One row per Sankey node: label, kind (detectors / stage / rejected), detectors (names
     of a group), op_power and link_power (W), power (W, their sum)."""
     system = ev.system
-    stages = ev.stages
     rows = []
     groups = {}
     for node in system.nodes:
         if node.kind == "detector":
             groups.setdefault(node.output, []).append(node.name)
     for category, members in groups.items():
-        link = float(sum(_scalar(stages.loc[d, "link_power"]) for d in members))
-        op = float(sum(_scalar(stages.loc[d, "op_power"]) for d in members))
+        link = sum(_q(ev, d, "link_power") for d in members)
+        op = sum(_q(ev, d, "op_power") for d in members)
         rows.append({"label": _group_label(category), "kind": "detectors", "detectors": tuple(members),
                      "op_power": op, "link_power": link, "power": op + link})
     for node in system.nodes:
         if node.kind != "stage":
             continue
-        op, link = _scalar(stages.loc[node.name, "op_power"]), _scalar(stages.loc[node.name, "link_power"])
+        op, link = _q(ev, node.name, "op_power"), _q(ev, node.name, "link_power")
         kind = "sink" if not node.output else ("selecting" if node.classifier != "Dummy" else "stage")
         rows.append({"label": node.name, "kind": kind, "detectors": (), "op_power": op, "link_power": link,
                      "power": op + link})
     rows.append({"label": REJECTED, "kind": "rejected", "detectors": (), "op_power": 0.0, "link_power": 0.0,
                  "power": 0.0})
-    return pd.DataFrame(rows, columns=["label", "kind", "detectors", "op_power", "link_power", "power"])
+    return rows
+
+
+_NODE_COLUMNS = ["label", "kind", "detectors", "op_power", "link_power", "power"]
+_LINK_COLUMNS = ["source", "target", "value", "rate", "bytes_per_s", "power"]
+
+
+def flow_nodes(ev: Evaluation) -> pd.DataFrame:
+    """One row per Sankey node: label, kind (detectors / stage / selecting / sink /
+    rejected), detectors (names in a group), op_power and link_power (W), power (W, their sum)."""
+    return pd.DataFrame(_node_rows(ev), columns=_NODE_COLUMNS)
 
 
 def flow_links(ev: Evaluation, unit: str = "events") -> pd.DataFrame:
     """One row per Sankey link: source, target (node labels), value (the width: events/s
     times stream share, or bytes/s), rate (actual events/s on the link), bytes_per_s and
     power (W of the link; 0 for rejections)."""
+    return pd.DataFrame(_link_rows(ev, unit), columns=_LINK_COLUMNS)
+
+
+def _link_rows(ev: Evaluation, unit: str) -> list[dict]:
     if unit not in ("events", "bytes"):
         raise ValueError(f"unit must be 'events' or 'bytes', got {unit!r}")
     system = ev.system
-    stages = ev.stages
-    links = ev.links.set_index(["source", "target"])
     shares = stream_shares(system)
     rows = []
     groups = {}
@@ -101,54 +121,55 @@ def flow_links(ev: Evaluation, unit: str = "events") -> pd.DataFrame:
         if node.kind == "detector":
             groups.setdefault(node.output, []).append(node.name)
     for category, members in groups.items():
-        rate = float(np.mean([_scalar(stages.loc[d, "output_rate"]) for d in members]))
-        weighted = float(sum(_scalar(stages.loc[d, "output_rate"]) * shares[d] for d in members))
-        thr = float(sum(_scalar(links.loc[(d, category), "throughput"]) for d in members))
-        power = float(sum(_scalar(links.loc[(d, category), "power"]) for d in members))
+        rate = float(np.mean([_q(ev, d, "output_rate") for d in members]))
+        weighted = sum(_q(ev, d, "output_rate") * shares[d] for d in members)
+        thr = sum(_link(ev, d)["throughput"] for d in members)
+        power = sum(_link(ev, d)["power"] for d in members)
         rows.append({"source": _group_label(category), "target": category,
                      "value": weighted if unit == "events" else thr, "rate": rate, "bytes_per_s": thr,
                      "power": power})
     for node in system.nodes:
         if node.kind != "stage":
             continue
-        out_rate = _scalar(stages.loc[node.name, "output_rate"])
+        out_rate = _q(ev, node.name, "output_rate")
         if node.output:
-            thr = _scalar(links.loc[(node.name, node.output), "throughput"])
-            power = _scalar(links.loc[(node.name, node.output), "power"])
+            link = _link(ev, node.name)
+            thr, power = link["throughput"], link["power"]
             rows.append({"source": node.name, "target": node.output,
                          "value": out_rate * shares[node.name] if unit == "events" else thr,
                          "rate": out_rate, "bytes_per_s": thr, "power": power})
-        rejected = _scalar(stages.loc[node.name, "rejected_rate"])
+        rejected = _q(ev, node.name, "rejected_rate")
         if node.classifier != "Dummy" and rejected > 0:
-            rbytes = rejected * _scalar(stages.loc[node.name, "message_bytes"])
+            rbytes = rejected * _q(ev, node.name, "message_bytes")
             rows.append({"source": node.name, "target": REJECTED,
                          "value": rejected * shares[node.name] if unit == "events" else rbytes,
                          "rate": rejected, "bytes_per_s": rbytes, "power": 0.0})
-    return pd.DataFrame(rows, columns=["source", "target", "value", "rate", "bytes_per_s", "power"])
+    return rows
 
 
 def sankey_arguments(ev: Evaluation, unit: str = "events") -> dict:
     """Keyword arguments of ``go.Sankey`` (node and link dicts) for an evaluation."""
     if ev.shape != ():
         raise ValueError("the flow view shows one point: evaluate with scalar overrides")
-    nodes = flow_nodes(ev)
-    links = flow_links(ev, unit)
-    index = {label: i for i, label in enumerate(nodes["label"])}
+    nodes = _node_rows(ev)
+    links = _link_rows(ev, unit)
+    index = {n["label"]: i for i, n in enumerate(nodes)}
     node_hover = []
-    for _, n in nodes.iterrows():
+    for n in nodes:
         extra = f"<br>detectors: {', '.join(n['detectors'])}" if n["detectors"] else ""
         node_hover.append(f"op power {n['op_power']:.4g} W<br>link power {n['link_power']:.4g} W"
                           f"<br>total {n['power']:.4g} W{extra}")
     link_hover = [f"{format_rate(r['rate'])} ({r['rate']:.6g} events/s)<br>{r['bytes_per_s']:.4g} bytes/s"
-                  f"<br>link power {r['power']:.4g} W" for _, r in links.iterrows()]
+                  f"<br>link power {r['power']:.4g} W" for r in links]
     return dict(
         arrangement="snap",
         valueformat=".4g",
         valuesuffix=" events/s (stream share)" if unit == "events" else " bytes/s",
-        node=dict(label=list(nodes["label"]), color=[_COLOURS[k] for k in nodes["kind"]], pad=12, thickness=14,
+        node=dict(label=[n["label"] for n in nodes], color=[_COLOURS[n["kind"]] for n in nodes], pad=12,
+                  thickness=14,
                   customdata=node_hover, hovertemplate="%{label}<br>%{customdata}<extra></extra>"),
-        link=dict(source=[index[s] for s in links["source"]], target=[index[t] for t in links["target"]],
-                  value=list(links["value"]), customdata=link_hover,
+        link=dict(source=[index[r["source"]] for r in links], target=[index[r["target"]] for r in links],
+                  value=[r["value"] for r in links], customdata=link_hover,
                   hovertemplate="%{source.label} -> %{target.label}<br>%{customdata}<extra></extra>"),
     )
 
@@ -164,6 +185,7 @@ class FlowView(widgets.VBox):
     unit = traitlets.Enum(("events", "bytes"), default_value="events")
 
     def __init__(self, evaluation: Evaluation | None = None, unit: str = "events", **kwargs):
+        self._shape = None
         self.figure = go.FigureWidget(data=[go.Sankey()],
                                       layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
         self.box = widgets.Box([self.figure], layout=widgets.Layout(width="100%"))
@@ -184,6 +206,14 @@ class FlowView(widgets.VBox):
         args = sankey_arguments(ev, self.unit)
         title = (f"{ev.system.name or 'system'}: {'events/s' if self.unit == 'events' else 'bytes/s'} "
                  f"through the stages; power {ev.power / 1e6:.4g} MW")
+        shape = (args["node"]["label"], args["link"]["source"], args["link"]["target"], args["valuesuffix"])
+        trace = self.figure.data[0]
         with self.figure.batch_update():
-            self.figure.data[0].update(**args)
+            if shape == self._shape:  # same graph: only the numbers move (cheaper to validate)
+                trace.link.value = args["link"]["value"]
+                trace.link.customdata = args["link"]["customdata"]
+                trace.node.customdata = args["node"]["customdata"]
+            else:
+                trace.update(**args)
+                self._shape = shape
             self.figure.layout.title = title

@@ -31,6 +31,8 @@ __all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides
 #: The system a widget loads when it is given none.
 DEFAULT_SYSTEM = "cms-hllhc-pu200"
 
+_STAGE_QUANTITIES = ("input_rate", "output_rate", "reduction_ratio", "message_bytes", "ops", "op_power",
+                     "link_power", "cumulative_energy_per_event", "contingency")
 _NULL_COLOUR = "#1f77b4"
 _POS_COLOUR = "#d62728"
 
@@ -323,7 +325,7 @@ class StageInspector(widgets.VBox):
     def _draw(self, ev: Evaluation):
         stage = self.stage
         node = ev.system.node(stage)
-        row = ev.stages.loc[stage]
+        row = {q: ev.value(stage, q) for q in _STAGE_QUANTITIES}  # cheaper than building ev.stages
         fig = self.figure
         if node.classifier == "Dummy":
             threshold = None
