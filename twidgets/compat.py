@@ -1,0 +1,531 @@
+"""The seed workflow's API (``graph`` / ``models`` / ``metrics``) on top of :mod:`twidgets.model`.
+
+Analyses written for the older research code keep working after one change, their
+import cell::
+
+    from twidgets.compat import *
+
+The names and behaviour are the seed's: :func:`dataframes_from_spreadsheet` returns the
+three tables, :func:`construct_graph` builds a ``networkx.DiGraph`` whose node and
+graph attributes carry the results, and :func:`update_throughput` recomputes them after
+you edit node attributes (``"reduction ratio"``, the classifier's ``skill_boost``, ...).
+Nothing is modelled here: every number comes from :func:`twidgets.evaluate`, called
+with scalar overrides against a :class:`twidgets.System` that is built once, in
+:func:`construct_graph`, and shared by every copy of the graph.
+
+Why it is fast: the seed's ``vary_system`` deep-copies the graph for every point of its
+101 x 101 loop. Here a deep copy shares everything immutable (the System, the
+Monte-Carlo score arrays of the classifiers); only small per-node state is copied.
+For new code, prefer one vectorised call (``twidgets.evaluate(system,
+{"Intermediate.reduction_ratio": rr_grid, "Intermediate.skill_boost": boost_grid})``):
+see ``notebooks/04-seed-workflow.ipynb``.
+
+Graph attributes (units: events/s, bytes, ops, J, W)
+----------------------------------------------------
+Inputs you may change before calling :func:`update_throughput`:
+
+* nodes: ``"reduction ratio"`` (stages), ``"sample data"`` (bytes per event),
+  ``"sample rate"`` (detectors, events/s), ``"op efficiency"`` (J/op),
+  ``"data reduction"`` (fraction of the message kept = 1 - compression),
+  ``"complexity"`` (callable bytes -> ops), and the ``"classifier"``'s
+  ``skill_boost`` (and ``skill_mean`` / ``skill_scale`` for Gaussian stages);
+* edges: ``"link efficiency"`` (J/bit; one value per source node, as in the tables);
+* graph: ``"globals"["Year"]`` (technology year; only ``"scaled power"`` uses it).
+
+Results written by :func:`update_throughput`:
+
+* nodes: ``"type"``, ``"global ratio"``, ``"message size"`` (bytes), ``"ops"``,
+  ``"input rate"``, ``"output rate"`` (events/s), ``"contingency"`` (2x2 int,
+  ``[[tn, fn], [fp, tp]]`` in events/s), ``"discards"`` (its rejected row),
+  ``"error matrix"``, ``"energy"`` (J per event), ``"op power"`` and ``"power"`` (W);
+  the classifier's ``threshold`` and ``error_matrix``;
+* edges: ``"message size"``, ``"throughput"`` (bytes/s), ``"energy"`` (J per event),
+  ``"power"`` (W), ``"statistics"`` (the ``[fp, tp]`` events/s sent along it);
+* graph: ``"op power"``, ``"link power"``, ``"power"`` (W), ``"scaled power"`` (W at the
+  technology of ``"year"``), ``"performance"`` (the pipeline's 2x2 contingency table),
+  ``"Root Node"`` (the sink).
+
+Differences from the seed (deliberate): results are deterministic (``seed=0`` unless
+``construct_graph(..., seed=n)``); 0/0 in :func:`precision`, :func:`recall` and
+:func:`f1_score` gives 0.0, not NaN; a ``functions`` key that names no stage is an
+error, not silently ignored; a stage missing from ``functions`` keeps its table's
+``Complexity`` (empty or absent = identity, which is the seed's default);
+``graph.graph["globals"]`` is a plain dict (``{"Year": 2032}``).
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections import namedtuple
+from typing import Callable, Mapping
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .model import metrics as _metrics
+from .model.errors import ParameterError, SpecError
+from .model.evaluate import classifier_for, evaluate
+from .model.io import read_workbook
+from .model.complexity import Complexity
+from .model.params import check_values
+from .model.spec import System as _ModelSystem
+from .model.technology import density_scale, transistor_count_scale
+
+__all__ = [
+    "System", "dataframes_from_spreadsheet", "construct_graph", "update_throughput",
+    "reduction_to_ratio", "ratio_to_reduction", "density_scale_model", "transistor_scale_model",
+    "precision", "recall", "f1_score", "get_passed", "get_rejected", "to_model", "CompatGraph",
+]
+
+_CONTEXT_KEY = "twidgets"
+
+
+# ----------------------------------------------------------------------------- tables
+
+class System(namedtuple("System", ["detectors", "triggers", "globals"])):
+    """The seed's tables of one system: ``detectors``, ``triggers`` and ``globals``
+    (pandas DataFrames, sheets ``Detectors``, ``Triggers`` and ``Global``).
+
+    Not to be confused with the immutable :class:`twidgets.System`; :meth:`to_model`
+    converts (and validates).
+    """
+
+    __slots__ = ()
+
+    @property
+    def processors(self) -> pd.DataFrame:
+        """Alias of ``triggers`` (the name later versions of the seed code used)."""
+        return self.triggers
+
+    def to_model(self, name: str | None = None) -> _ModelSystem:
+        """The validated, immutable :class:`twidgets.System` of these tables."""
+        return _ModelSystem.from_frames(self.detectors, self.triggers, self.globals, name=name)
+
+
+def dataframes_from_spreadsheet(filename) -> System:
+    """Read a system workbook into its three tables (a :class:`System` named tuple).
+
+    The workbook is read safely (values only, size limits) and validated by
+    :func:`twidgets.load_system`'s reader, so a bad file raises :class:`SpecError` naming
+    the sheet, row and column. ``globals`` is a one-row DataFrame (``Year``, ...).
+    """
+    model = read_workbook(filename)
+    return System(model.detectors, model.stages, pd.DataFrame([model.globals]))
+
+
+# ----------------------------------------------------------------------- conversions
+
+def reduction_to_ratio(reduction):
+    """Reduction ratio (events in / events out) from the rejected fraction: ``1 / (1 - reduction)``.
+
+    ``reduction`` must lie in [0, 1); scalars or arrays.
+    """
+    r = np.asarray(reduction, dtype=float)
+    bad = ~((r >= 0.0) & (r < 1.0))
+    if bad.any():
+        raise ParameterError(f"reduction_to_ratio: {float(r[bad].flat[0])!r} is not a rejected fraction in [0, 1)")
+    return (1.0 / (1.0 - r))[()]
+
+
+def ratio_to_reduction(ratio):
+    """Rejected fraction from a reduction ratio: ``1 - 1 / ratio`` (ratio >= 1; scalars or arrays)."""
+    r = np.asarray(ratio, dtype=float)
+    bad = ~(r >= 1.0)
+    if bad.any():
+        raise ParameterError(f"ratio_to_reduction: {float(r[bad].flat[0])!r} is not a reduction ratio >= 1")
+    return (1.0 - 1.0 / r)[()]
+
+
+def density_scale_model(year):
+    """Transistor density relative to 2022 (dimensionless; 6.50 in 2032). Divide power by it."""
+    return density_scale(year)
+
+
+def transistor_scale_model(year):
+    """Transistor-count model relative to 2022: ``exp(-0.19815559 + 0.18717361 (year - 2022))``."""
+    return transistor_count_scale(year)
+
+
+# -------------------------------------------------------------------------- metrics
+
+def get_passed(contingency):
+    """The kept row ``[fp, tp]`` (events/s) of a contingency table (or a stack of them)."""
+    return np.asarray(contingency)[..., 1, :]
+
+
+def get_rejected(contingency):
+    """The rejected row ``[tn, fn]`` (events/s) of a contingency table (or a stack of them)."""
+    return np.asarray(contingency)[..., 0, :]
+
+
+def precision(confusion):
+    """tp / (tp + fp) of a 2x2 table ``[[tn, fn], [fp, tp]]`` (0.0 when nothing is kept)."""
+    return _metrics.precision(confusion)
+
+
+def recall(confusion):
+    """tp / (tp + fn) of a 2x2 table (0.0 when there is nothing relevant)."""
+    return _metrics.recall(confusion)
+
+
+def f1_score(confusion):
+    """Harmonic mean of precision and recall of a 2x2 table (0.0 when undefined)."""
+    return _metrics.f1_score(confusion)
+
+
+# ----------------------------------------------------------------------- classifier
+
+class Classifier:
+    """A stage's classifier as the seed exposed it: settable ``skill_boost``, scores, threshold.
+
+    The score samples belong to the (immutable, cached) classifier of the model core
+    and are shared by every copy: ``copy.deepcopy`` copies only the small mutable state
+    (``skill_boost``, ``skill_mean``, ``skill_scale``, ``threshold``, ``error_matrix``).
+
+    Attributes
+    ----------
+    kind : str
+        ``"Dummy"``, ``"Gaussian"``, ``"L1T"`` or ``"HLT"``.
+    skill_boost : float
+        Shift added to every relevant score (score units). Set it, then call
+        :func:`update_throughput`.
+    skill_mean, skill_scale : float or None
+        Gaussian stages only: mean and standard deviation of relevant scores.
+    threshold : float
+        Solved threshold of the last update (events scoring at or below are rejected).
+    error_matrix : ndarray (2, 2)
+        ``[[F0(t), F1(t)], [1 - F0(t), 1 - F1(t)]]``: rejected / kept fractions of
+        irrelevant (column 0) and relevant (column 1) events.
+    """
+
+    __slots__ = ("kind", "skill_boost", "skill_mean", "skill_scale", "threshold", "error_matrix", "_model")
+
+    def __init__(self, kind, model, skill_boost=0.0, skill_mean=None, skill_scale=None):
+        self.kind = kind
+        self._model = model
+        self.skill_boost = skill_boost
+        self.skill_mean = skill_mean
+        self.skill_scale = skill_scale
+        self.threshold = float("nan")
+        self.error_matrix = np.array([[0.0, 0.0], [1.0, 1.0]])
+
+    @property
+    def null_scores(self) -> np.ndarray:
+        """Scores of irrelevant events (read-only, shared; empty for ``Dummy``)."""
+        return np.empty(0) if self._model is None else self._model.null_scores
+
+    @property
+    def pos_scores(self) -> np.ndarray:
+        """Scores of relevant events, shifted by ``skill_boost`` (shared array when the boost is 0)."""
+        if self._model is None:
+            return np.empty(0)
+        scores = self._model.pos_scores
+        return scores + self.skill_boost if self.skill_boost else scores
+
+    def __copy__(self):
+        new = object.__new__(Classifier)
+        for name in self.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
+
+    def __deepcopy__(self, memo):
+        new = self.__copy__()
+        new.error_matrix = self.error_matrix.copy()
+        memo[id(self)] = new
+        return new
+
+    def __repr__(self):
+        return f"<compat Classifier {self.kind} skill_boost={self.skill_boost!r} threshold={self.threshold!r}>"
+
+
+# -------------------------------------------------------------------------- graph
+
+_ATOMIC_TYPES = frozenset({float, int, str, bool, type(None), np.float64, np.int64, np.bool_})
+_FUNCTION_TYPES = (type(lambda: None), type(len), type(np.add))
+
+
+def _deep(value, memo):
+    """Deep copy of one attribute value, sharing what is immutable (fast paths first)."""
+    t = type(value)
+    if t in _ATOMIC_TYPES:
+        return value
+    if t is np.ndarray:
+        return value.copy()
+    if t is Classifier:
+        return value.__deepcopy__(memo)
+    if isinstance(value, (_Context, Complexity, _ModelSystem, _FUNCTION_TYPES)):
+        return value  # immutable models and functions are shared (deepcopy shares functions too)
+    return _copy.deepcopy(value, memo)
+
+
+class CompatGraph(nx.DiGraph):
+    """The seed-style system graph: a ``networkx.DiGraph`` whose deep copies are cheap.
+
+    ``copy.deepcopy`` copies every mutable attribute value (arrays, dicts, the
+    classifiers' small state) but shares what never changes: the model System, the
+    classifiers' score samples, complexity models and functions.
+    """
+
+    def __deepcopy__(self, memo):
+        new = self.__class__()
+        memo[id(self)] = new
+        new.graph.update((k, _deep(v, memo)) for k, v in self.graph.items())
+        new.add_nodes_from((n, {k: _deep(v, memo) for k, v in d.items()}) for n, d in self.nodes(data=True))
+        new.add_edges_from((u, v, {k: _deep(x, memo) for k, x in d.items()}) for u, v, d in self.edges(data=True))
+        return new
+
+
+class _Context:
+    """What a compat graph shares across copies: the System, the seed, the baseline inputs.
+
+    Immutable in use (the System cache only grows), so copies and deep copies share it.
+    """
+
+    def __init__(self, system: _ModelSystem, seed: int, baseline: dict, complexities: dict):
+        self.system = system
+        self.seed = seed
+        self.baseline = baseline  # node -> {attribute: value at construction}
+        self.complexities = complexities  # node -> complexity object in ``system``
+        self.systems: dict = {}  # frozenset((node, id(func))) -> (System, funcs kept alive)
+
+    def system_with(self, changed: dict) -> _ModelSystem:
+        """The System with the complexities in ``changed`` ({node: callable}) swapped in (cached)."""
+        if not changed:
+            return self.system
+        key = frozenset((n, id(f)) for n, f in changed.items())
+        hit = self.systems.get(key)
+        if hit is None:
+            system = self.system.with_params({f"{n}.complexity": f for n, f in changed.items()})
+            hit = self.systems[key] = (system, tuple(changed.values()))
+        return hit[0]
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+# attribute -> parameter; "data reduction" is 1 - compression
+_NODE_INPUTS = {"sample data": "data_bytes", "sample rate": "sample_rate", "reduction ratio": "reduction_ratio",
+                "op efficiency": "op_efficiency", "data reduction": "compression"}
+_CLASSIFIER_INPUTS = {"skill_boost": "skill_boost", "skill_mean": "skill_mean", "skill_scale": "skill_scale"}
+
+
+def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, functions: Mapping | None = None,
+                    *, seed: int = 0) -> nx.DiGraph:
+    """Build the system graph from its tables and compute everything once.
+
+    Parameters
+    ----------
+    detectors, triggers : pandas.DataFrame
+        The ``Detectors`` and ``Triggers`` tables (e.g. from :func:`dataframes_from_spreadsheet`).
+    globals : DataFrame or mapping
+        Must give ``Year``.
+    functions : dict, optional
+        Stage name -> callable ``ops = f(message size in bytes)`` (or a complexity
+        string such as ``"hlt-gpu"``). Stages missing from it keep their table's
+        ``Complexity`` (empty or absent: identity, ops = bytes).
+    seed : int
+        Seed of the Monte-Carlo classifier samples.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Detector -> category -> ... -> sink, with the attributes listed in the module
+        docstring already computed.
+
+    Raises
+    ------
+    SpecError
+        Invalid tables (naming sheet, row and column).
+    ParameterError
+        A ``functions`` key naming no stage, or a value that is not a callable or a
+        complexity string.
+    """
+    base = _ModelSystem.from_frames(detectors, triggers, globals)
+    functions = dict(functions or {})
+    for name in functions:
+        if name not in base.stage_names and name not in base.detector_names:
+            raise ParameterError(f"construct_graph: functions names {name!r}, which is not a stage or detector; "
+                                 f"stages: {', '.join(base.stage_names)}")
+    system = base.with_params({f"{n}.complexity": f for n, f in functions.items()}) if functions else base
+
+    g = CompatGraph()
+    baseline, complexities = {}, {}
+    for n in system.nodes:
+        p = n.params
+        attrs = {
+            "type": "detector" if n.kind == "detector" else ("processor" if n.output else "storage"),
+            "sample data": p["data_bytes"],
+            "op efficiency": p["op_efficiency"],
+            "data reduction": 1.0 - p["compression"],
+            "complexity": functions.get(n.name, n.complexity),
+        }
+        if n.kind == "detector":
+            attrs["sample rate"] = p["sample_rate"]
+            attrs["reduction ratio"] = 1.0
+            attrs["classifier"] = Classifier("Dummy", None)
+        else:
+            attrs["reduction ratio"] = p["reduction_ratio"]
+            model = None if n.classifier == "Dummy" else classifier_for(n, seed)
+            gaussian = n.classifier == "Gaussian"
+            attrs["classifier"] = Classifier(n.classifier, model, p["skill_boost"],
+                                             p["skill_mean"] if gaussian else None,
+                                             p["skill_scale"] if gaussian else None)
+        g.add_node(n.name, **attrs)
+        baseline[n.name] = {a: attrs[a] for a in _NODE_INPUTS if a in attrs}
+        baseline[n.name].update({a: getattr(attrs["classifier"], a) for a in _CLASSIFIER_INPUTS})
+        baseline[n.name]["link efficiency"] = p["link_efficiency"]
+        complexities[n.name] = attrs["complexity"]
+    for n in system.nodes:
+        if n.output:
+            g.add_edge(n.name, n.output, **{"link efficiency": n.params["link_efficiency"]})
+    g.graph["globals"] = dict(system.globals)
+    g.graph["Root Node"] = system.sink
+    g.graph[_CONTEXT_KEY] = _Context(system, seed, baseline, complexities)
+    return update_throughput(g)
+
+
+def _context(graph) -> _Context:
+    ctx = graph.graph.get(_CONTEXT_KEY) if isinstance(graph, nx.DiGraph) else None
+    if not isinstance(ctx, _Context):
+        raise ParameterError("this graph was not built by twidgets.compat.construct_graph (graph.graph"
+                             f"[{_CONTEXT_KEY!r}] is missing); build it with construct_graph(...)")
+    return ctx
+
+
+def _changed(a, b) -> bool:
+    if a is b:
+        return False
+    try:
+        return bool(a != b)
+    except (TypeError, ValueError):
+        return True
+
+
+def to_model(graph: nx.DiGraph):
+    """The model-core equivalent of a compat graph's current inputs.
+
+    Returns ``(system, overrides)`` such that ``twidgets.evaluate(system, overrides)``
+    computes what :func:`update_throughput` writes into the graph. ``overrides`` holds
+    only the ``"Stage.param"`` values that differ from the tables (scalars).
+
+    Raises
+    ------
+    ParameterError
+        Naming the node and attribute of a value that is not valid.
+    """
+    ctx = _context(graph)
+    system, overrides, changed_fx = ctx.system, {}, {}
+    for name, base in ctx.baseline.items():
+        try:
+            attrs = graph.nodes[name]
+        except KeyError:
+            raise ParameterError(f"graph node {name!r} is missing; the compat graph's structure cannot change "
+                                 "(build a new one with construct_graph)") from None
+        node = system.node(name)
+        for attr, param in _NODE_INPUTS.items():
+            if attr not in base:
+                continue
+            value = attrs.get(attr, base[attr])
+            if attr == "reduction ratio" and node.kind == "detector":
+                if _changed(value, 1.0):
+                    raise ParameterError(f"graph node {name!r}: a detector's 'reduction ratio' is always 1; "
+                                         "change the stage it feeds instead")
+                continue
+            if _changed(value, base[attr]):
+                where = f"graph node {name!r}, attribute {attr!r}"
+                if attr == "data reduction":
+                    v = float(check_values("compression", 1.0 - np.asarray(value, dtype=float), where))
+                else:
+                    v = float(check_values(param, value, where))
+                overrides[f"{name}.{param}"] = v
+        clf = attrs.get("classifier")
+        if node.kind == "stage":
+            if not isinstance(clf, Classifier):
+                raise ParameterError(f"graph node {name!r}: 'classifier' must stay the compat Classifier built by "
+                                     f"construct_graph (got {type(clf).__name__}); set its skill_boost instead")
+            for attr, param in _CLASSIFIER_INPUTS.items():
+                value = getattr(clf, attr)
+                if _changed(value, base[attr]):
+                    if value is None:
+                        raise ParameterError(f"graph node {name!r}: classifier.{attr} cannot be None")
+                    where = f"graph node {name!r}, classifier.{attr}"
+                    overrides[f"{name}.{param}"] = float(check_values(param, value, where))
+        if node.output:
+            try:
+                eff = graph.edges[name, node.output].get("link efficiency", base["link efficiency"])
+            except KeyError:
+                raise ParameterError(f"graph edge {name!r} -> {node.output!r} is missing; the compat graph's "
+                                     "structure cannot change (build a new one with construct_graph)") from None
+            if _changed(eff, base["link efficiency"]):
+                where = f"graph edge {name!r} -> {node.output!r}, attribute 'link efficiency'"
+                overrides[f"{name}.link_efficiency"] = float(check_values("link_efficiency", eff, where))
+        fx = attrs.get("complexity", ctx.complexities[name])
+        if _changed(fx, ctx.complexities[name]):
+            if not callable(fx) and not isinstance(fx, str):
+                raise ParameterError(f"graph node {name!r}: 'complexity' must be a callable bytes -> ops or a "
+                                     f"complexity string, got {type(fx).__name__}")
+            changed_fx[name] = fx
+    year = graph.graph.get("globals", {}).get("Year", system.year)
+    if _changed(year, system.year):
+        overrides["year"] = float(check_values("year", year, "graph.graph['globals']['Year']"))
+    if changed_fx:
+        try:
+            system = ctx.system_with(changed_fx)
+        except (ParameterError, SpecError) as e:
+            raise ParameterError(f"graph node complexity: {e}") from None
+    return system, overrides
+
+
+def update_throughput(graph: nx.DiGraph) -> nx.DiGraph:
+    """Recompute rates, message sizes, ops, power and confusion tables of a compat graph.
+
+    Reads the input attributes you may have changed (module docstring), evaluates the
+    model core once with them as scalar overrides (:func:`twidgets.evaluate`) and
+    returns a *new* graph with the results, as the seed did; ``graph`` is not modified.
+    """
+    ctx = _context(graph)
+    system, overrides = to_model(graph)
+    ev = evaluate(system, overrides, seed=ctx.seed)
+    g = graph.copy()
+    values = {}
+    for name in ctx.baseline:
+        d = ev.node(name)
+        values[name] = d
+        a = g.nodes[name]
+        cont = np.asarray(d["contingency"], dtype=float).astype(np.int64)
+        f0, f1 = float(d["f0"]), float(d["f1"])
+        a["global ratio"] = float(d["global_ratio"])
+        a["message size"] = float(d["message_bytes"])
+        a["ops"] = float(d["ops"])
+        a["input rate"] = float(d["input_rate"])
+        a["output rate"] = float(d["output_rate"])
+        a["contingency"] = cont
+        a["discards"] = cont[0].copy()
+        a["error matrix"] = np.array([[f0, f1], [1.0 - f0, 1.0 - f1]])
+        a["energy"] = float(d["energy_per_event"])
+        a["op power"] = a["power"] = float(d["op_power"])
+        clf = a.get("classifier")
+        if isinstance(clf, Classifier) and clf.kind != "Dummy":  # Dummy: threshold stays NaN
+            clf = _copy.copy(clf)
+            clf.threshold = float(d["threshold"])
+            clf.error_matrix = a["error matrix"].copy()
+            a["classifier"] = clf
+    for u, v, e in g.edges(data=True):
+        d = values[u]
+        msg = float(d["message_bytes"])
+        e["message size"] = msg
+        e["throughput"] = msg * float(d["output_rate"])  # bytes/s leaving u
+        e["energy"] = float(d["link_energy_per_event"])
+        e["power"] = float(d["link_power"])
+        e["statistics"] = g.nodes[u]["contingency"][1].copy()
+    g.graph["link power"] = float(ev.link_power)
+    g.graph["op power"] = float(ev.op_power)
+    g.graph["power"] = float(ev.power)
+    g.graph["scaled power"] = float(ev.scaled_power)
+    g.graph["year"] = ev.year
+    g.graph["performance"] = np.array(ev.confusion, dtype=np.int64)
+    return g
