@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
@@ -295,3 +296,19 @@ def test_not_a_system_and_uncomputed_metric(result_2d):
     res = SweepResult({"a.x": [1.0, 2.0]}, {"f1": [np.nan, np.nan]}, {"f1": [0.0, 0.0]}, {})
     with pytest.raises(twidgets.ParameterError, match="NaN at every point"):
         res.best("f1")
+
+
+def test_reporter_shows_a_bar_only_for_long_work(capsys, monkeypatch):
+    from twidgets.model.progress import progress_reporter
+    with progress_reporter(None, 10, expected_seconds=0.2) as rep:
+        rep.update(10)
+    assert capsys.readouterr().err == "" and rep.done == 10
+    with progress_reporter(None, 10, expected_seconds=5.0) as rep:
+        rep.update(10)
+    assert "/10" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # tqdm not installed
+    with progress_reporter(None, 10, expected_seconds=5.0) as rep:
+        rep.update(10)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(ImportError, match="progress=True needs tqdm"):
+        progress_reporter(True, 10, expected_seconds=5.0)

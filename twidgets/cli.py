@@ -174,6 +174,9 @@ def run_sweep(args) -> int:
                 raise UsageError(f"--connect-timeout must be > 0 seconds, got {args.connect_timeout}")
             try:
                 from distributed import Client
+            except ImportError:
+                raise UsageError("--scheduler needs Dask: pip install 'twidgets[dask]'") from None
+            try:
                 executor = Client(args.scheduler, timeout=f"{args.connect_timeout}s")
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"cannot connect to the Dask scheduler at {args.scheduler!r}: {exc}") from None

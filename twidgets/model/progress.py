@@ -4,7 +4,8 @@
 into an object with ``update(n)`` and ``close()``:
 
 * ``None`` (default): a ``tqdm.auto`` bar (text in a terminal, an ipywidgets bar in a
-  notebook) only when the work is expected to take more than ``min_seconds``;
+  notebook) only when the work is expected to take more than ``min_seconds`` and tqdm
+  is installed;
 * ``True``: always a bar; ``False``: never;
 * a callable ``f(done, total)``: called with ``(0, total)`` first and after every step
   (the widgets pass one to drive their own progress display).
@@ -64,5 +65,10 @@ def progress_reporter(progress, total: int, expected_seconds: float, *, desc: st
         raise TypeError(f"progress must be None, True, False or a callable(done, total), got {progress!r}")
     if not show:
         return Reporter(total)
-    from tqdm.auto import tqdm  # text bar in a terminal, ipywidgets bar in a notebook
+    try:
+        from tqdm.auto import tqdm  # text bar in a terminal, ipywidgets bar in a notebook
+    except ImportError:
+        if progress is None:  # tqdm is optional (the "app" extra): no bar then
+            return Reporter(total)
+        raise ImportError("progress=True needs tqdm: pip install tqdm (or twidgets[app])") from None
     return Reporter(total, bar=tqdm(total=total, desc=desc, unit=unit, unit_scale=True, leave=False))
