@@ -239,3 +239,11 @@ def test_bin_scores_counts_every_sample():
     same = bin_scores(np.full(5, 2.0))
     assert same.total == 5
     assert bin_scores([np.nan, 1.0, np.inf]).total == 1
+
+
+def test_system_by_bundled_name_or_refused(run3):
+    inspector = StageInspector("cms-run3-pu60")
+    assert inspector.system == run3
+    assert inspector.evaluation.power == twidgets.evaluate(run3).power
+    with pytest.raises(twidgets.ParameterError, match="needs a System, got int"):
+        StageInspector(42)

@@ -53,7 +53,7 @@ class Dashboard(widgets.VBox):
 
     Parameters
     ----------
-    system : System, optional
+    system : System or str, optional
         Default: the bundled ``cms-hllhc-pu200``.
     stage : str
         Stage the inspector shows first.
@@ -79,6 +79,8 @@ class Dashboard(widgets.VBox):
 
         if system is None:
             system = load_system(DEFAULT_SYSTEM)
+        elif isinstance(system, str):
+            system = load_system(system)
         if not isinstance(system, System):
             raise ParameterError(f"Dashboard needs a System, got {type(system).__name__}")
         self._quiet = 0

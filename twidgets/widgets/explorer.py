@@ -101,7 +101,7 @@ class SweepExplorer(widgets.VBox):
 
     Parameters
     ----------
-    system : System, optional (default: bundled ``cms-hllhc-pu200``)
+    system : System or str, optional (a bundled name; default ``cms-hllhc-pu200``)
     x, y : str
         Numeric parameters (``system.parameters()``) on the horizontal / vertical axis.
     metric : str
@@ -143,6 +143,8 @@ class SweepExplorer(widgets.VBox):
                  debounce: float = 0.3, **kwargs):
         if system is None:
             system = load_system(DEFAULT_SYSTEM)
+        elif isinstance(system, str):
+            system = load_system(system)
         if not isinstance(system, System):
             raise ParameterError(f"SweepExplorer needs a System, got {type(system).__name__}")
         self._quiet = 0

@@ -79,7 +79,7 @@ class StageInspector(widgets.VBox):
 
     Parameters
     ----------
-    system : System, optional
+    system : System or str, optional
         Default: the bundled ``cms-hllhc-pu200``.
     stage : str
         Stage to show first (default ``"Intermediate"``; falls back to the first selecting
@@ -107,6 +107,8 @@ class StageInspector(widgets.VBox):
                  bins: int = DEFAULT_BINS, **kwargs):
         if system is None:
             system = load_system(DEFAULT_SYSTEM)
+        elif isinstance(system, str):
+            system = load_system(system)
         if not isinstance(system, System):
             raise ParameterError(f"StageInspector needs a System, got {type(system).__name__}")
         self._quiet = 0
