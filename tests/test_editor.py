@@ -438,6 +438,7 @@ def test_bad_upload_shows_error_and_keeps_system(editor, pu200, case):
     assert any(e["column"] == "Reduction Ratio" for e in editor.errors)
     if case in ("oversized", "declared-oversized"):
         assert "limit" in err["message"]
+    assert err["table"] is None and err["index"] is None  # about the file, not a grid cell
     if case == "formula":
         assert (err["sheet"], err["row"], err["column"]) == ("Triggers", INTERMEDIATE + 2, "Reduction Ratio")
         assert "formula" in err["message"]
@@ -600,3 +601,20 @@ def test_any_sequence_of_messages_keeps_a_valid_system(pu200, data):
         assert received[-1] is ed.system
     else:
         assert ed.system is pu200
+
+
+def test_deleting_every_detector_keeps_the_last_valid_system(pu200):
+    ed = SystemEditor(pu200)
+    last_valid = ed.system
+    while ed.detectors:
+        if ed.delete_row("detectors", 0):
+            last_valid = ed.system
+        assert ed.system is last_valid
+    assert len(last_valid.detector_names) < len(pu200.detector_names)
+    err = only_error(ed)
+    assert err["sheet"] == "Detectors" and "no detectors" in err["message"]
+    assert err["index"] is None  # no grid cell to mark: shown in the summary
+    ed.add_row("detectors")  # the new one feeds a stage; the other stages are still unfed
+    assert len(ed.detectors) == 1
+    assert ed.errors and not any("no detectors" in e["message"] for e in ed.errors)
+    assert ed.system is last_valid

@@ -224,7 +224,9 @@ class SystemDraft:
         if table == "global":
             if not isinstance(column, str) or column.strip().lower() != "year":
                 raise ValueError(f"the global table has only 'Year', not {column!r}")
-            self.globals["Year"] = _as_number(value if not isinstance(value, str) else value)
+            if not isinstance(value, (str, int, float, np.integer, np.floating)) or isinstance(value, bool):
+                value = "" if value is None else str(value)
+            self.globals["Year"] = _as_number(value)
             return
         if column not in self.columns(table):
             raise ValueError(f"unknown column {column!r} in {table}; columns: {', '.join(self.columns(table))}")
@@ -360,8 +362,20 @@ class SystemDraft:
                 if not self._stand_in(e, det, stg, glob):
                     break
                 continue
-            return (system, []) if not errors else (None, errors)
-        return None, errors
+            if not errors:
+                return system, []
+            break  # valid with stand-ins: the listed problems are all there is
+        return None, self._locate(errors)
+
+    def _locate(self, errors: list[dict]) -> list[dict]:
+        """Drop a cell location that is not in the grid (e.g. "no detectors" on an empty table)."""
+        for err in errors:
+            t = err["table"]
+            if t in TABLES and err["index"] is not None and not 0 <= err["index"] < len(self.frames[t]):
+                err["index"] = None
+            if t in TABLES and err["column"] is not None and err["column"] not in self.columns(t):
+                err["column"] = None
+        return errors
 
     def _stand_in(self, e: SpecError, det, stg, glob) -> bool:
         if e.sheet == "Global" and e.column == "Year":
@@ -569,6 +583,7 @@ class SystemEditor(anywidget.AnyWidget):
             "sheet": None, "row": None, "column": None, "message": str(why), "text": str(why),
             "table": None, "index": None}
         err["source"] = f"upload {name}"
+        err["table"] = err["index"] = None  # about the file, not a cell of the grid
         self._upload_problem = err
         _, errors = self._draft.build()
         self._push(errors, f"could not load {name}: {err['text']} (the current system is kept)")
