@@ -173,8 +173,10 @@ def test_default_ranges():
     assert default_range(s, RR) == (450.0, 40.0)
     assert default_range(s, BOOST) == (0.0, 1.0)
     assert default_range(s, "Global.op_efficiency") == (8.0, 24.0)
-    lo, hi = default_range(s, "Tracking.reduction_ratio")  # RR 1: never below 1
-    assert lo >= 1.0 and hi > lo
+    assert default_range(s, "Global.reduction_ratio") == (450.0, 40.0)
+    assert default_range(s, "year") == (2022.0, 2042.0)
+    lo, hi = default_range(s, "Global.skill_scale")  # 1.0 +/- 50 %
+    assert (lo, hi) == (0.5, 1.5)
     lo, hi = default_range(s, "Inner Tracker.compression")  # compression must stay < 1
     assert 0.0 <= lo < hi < 1.0
     np.testing.assert_array_equal(grid(450, 40, 3), [450.0, 245.0, 40.0])
@@ -245,3 +247,38 @@ def test_changes_are_debounced_while_a_loop_runs(pu200, monkeypatch):
     assert len(calls) == 1  # one sweep for three changes
     np.testing.assert_array_equal(calls[0][RR], np.linspace(450, 60, 7))
     np.testing.assert_array_equal(explorer.contour.data[0].x, np.linspace(450, 60, 7))
+
+
+def test_repeats_average_seeds_and_show_the_spread(pu200):
+    explorer = SweepExplorer(pu200, num=5, repeats=3, debounce=0)
+    ref = twidgets.sweep(pu200, {RR: np.linspace(450, 40, 5), BOOST: np.linspace(0, 1, 5)}, metrics=["f1"],
+                         repeats=3, progress=False)
+    np.testing.assert_allclose(np.asarray(explorer.contour.data[0].z), ref.metric("f1").T, rtol=0, atol=1e-15)
+    explorer.select(245.0, 0.5)
+    m = re.search(r'class="tw-selected-spread" data-value="([^"]+)"', explorer.selected_html.value)
+    assert float(m.group(1)) == pytest.approx(ref.spread("f1")[2, 2]) and float(m.group(1)) > 0
+    assert "mean of 3 seeds" in explorer.status
+    explorer.repeats_input.value = 1
+    assert explorer.result.repeats == 1 and "tw-selected-spread" not in explorer.selected_html.value
+
+
+def test_axes_fall_back_when_their_stage_is_renamed(pu200):
+    explorer = SweepExplorer(pu200, num=5, debounce=0)
+    explorer.system = pu200.rename("Intermediate", "L1")
+    assert (explorer.x, explorer.y) == ("L1.reduction_ratio", "L1.skill_boost")
+    assert explorer.x_range[:2] == (450.0, 40.0)
+    assert explorer.x_picker.value == "L1.reduction_ratio"
+    assert list(explorer.result.params) == ["L1.reduction_ratio", "L1.skill_boost"]
+
+
+def test_large_grids_report_progress_in_several_steps(pu200):
+    from twidgets.widgets.explorer import progress_chunk
+
+    assert progress_chunk(21 * 21) >= 21 * 21  # small grids: one vectorised call
+    assert 101 * 101 / progress_chunk(101 * 101) >= 3
+    seen = []
+    explorer = SweepExplorer(pu200, num=5, debounce=0)
+    explorer.progress.observe(lambda c: seen.append(c["new"]), names="value")
+    explorer.x_range = (450.0, 40.0, 60)
+    explorer.y_range = (0.0, 1.0, 60)  # 3600 points: two blocks
+    assert seen[-1] == explorer.progress.max == 3600 and len(set(seen)) >= 3

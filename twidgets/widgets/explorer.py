@@ -30,7 +30,7 @@ from ..model.params import RULES, UNITS, split_param
 from ..model.scenarios import SCENARIOS
 from .inspector import DEFAULT_SYSTEM
 
-__all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "grid", "snap"]
+__all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
 
 #: Metrics the explorer offers: key -> (label, display factor, unit).
 METRIC_CHOICES = {
@@ -46,12 +46,12 @@ DEFAULT_NUM = 51
 
 
 def default_range(system: System, key: str) -> tuple[float, float]:
-    """Sweep range (start, stop) of a parameter: the seed's 450 -> 40 for a reduction ratio of
-    the L1 stage ("Intermediate"), 0 -> 1 for a skill boost, else +/- 50 % of the current value,
-    clipped to the parameter's valid values."""
+    """Sweep range (start, stop) of a parameter: the seed's 450 -> 40 for a reduction ratio
+    (events in / events out), 0 -> 1 for a skill boost, year +/- 10, else +/- 50 % of the
+    current value, clipped to the parameter's valid values."""
     node, param = split_param(key)
     value = float(system.param(key))
-    if param == "reduction_ratio" and node == "Intermediate":
+    if param == "reduction_ratio":
         return 450.0, 40.0
     if param == "skill_boost":
         return 0.0, 1.0
@@ -66,11 +66,17 @@ def default_range(system: System, key: str) -> tuple[float, float]:
         rlo, lo_inc, rhi, hi_inc, _ = rule
         lo = max(lo, rlo if lo_inc else rlo + 1e-9 * max(1.0, abs(rlo)))
         hi = min(hi, rhi if hi_inc else rhi - 0.05 * max(1.0, abs(rhi)))
-        if param == "reduction_ratio" and hi <= lo:
-            hi = max(10.0, 2.0 * lo)
     if hi <= lo:
         hi = lo + 1.0
     return lo, hi
+
+
+def fallback_axes(system: System) -> tuple[str, str]:
+    """Axes to use when the current ones left the system (e.g. a stage was renamed): the
+    reduction ratio and skill boost of the first selecting stage."""
+    stages = [system.node(n) for n in system.stage_names]
+    first = next((n for n in stages if n.classifier != "Dummy"), stages[0])
+    return f"{first.name}.reduction_ratio", f"{first.name}.skill_boost"
 
 
 def grid(start: float, stop: float, num: int) -> np.ndarray:
@@ -81,6 +87,12 @@ def grid(start: float, stop: float, num: int) -> np.ndarray:
 def snap(values: np.ndarray, v: float) -> int:
     """Index of the grid value nearest to ``v``."""
     return int(np.argmin(np.abs(np.asarray(values, dtype=float) - float(v))))
+
+
+def progress_chunk(points: int) -> int:
+    """Points per vectorised block: small grids in one call, large ones in about ten
+    blocks so the progress bar moves (each block costs one evaluate call, ~20 ms)."""
+    return max(2601, -(-int(points) // 10))
 
 
 def _label(key: str) -> str:
@@ -331,9 +343,12 @@ class SweepExplorer(widgets.VBox):
             return
         if change["name"] == "system":
             with self._hold():
-                for axis in ("x", "y"):
-                    if getattr(self, axis) not in change["new"].parameters():
-                        setattr(self, axis, change["new"].parameters()[0])
+                params = change["new"].parameters()
+                for axis, fallback in zip(("x", "y"), fallback_axes(change["new"])):
+                    if getattr(self, axis) not in params:
+                        setattr(self, axis, fallback)
+                        name = f"{axis}_range"
+                        setattr(self, name, (*default_range(change["new"], fallback), getattr(self, name)[2]))
                 self._controls_from_traits()
         else:
             self._controls_from_traits()
@@ -395,7 +410,8 @@ class SweepExplorer(widgets.VBox):
         t0 = time.perf_counter()
         try:
             result = sweep(self.system, {self.x: xs, self.y: ys}, metrics=list(metrics), seed=self.seed,
-                           repeats=self.repeats, progress=self._progress)
+                           repeats=self.repeats, progress=self._progress,
+                           chunk_size=progress_chunk(xs.size * ys.size))
         except (ParameterError, ValueError) as exc:
             self._show_error(str(exc))
             return
@@ -411,7 +427,9 @@ class SweepExplorer(widgets.VBox):
             else:
                 self.selected = {}
         self._draw()
-        self.status = f"{xs.size} x {ys.size} points in {elapsed:.2f} s"
+        took = f"{elapsed:.2f} s" if elapsed >= 1 else f"{elapsed * 1e3:.0f} ms"
+        reps = f", mean of {self.repeats} seeds" if self.repeats > 1 else ""
+        self.status = f"{xs.size} x {ys.size} points{reps} in {took}"
         self.status_html.value = html.escape(self.status)
         self._update_download()
 
@@ -482,6 +500,10 @@ class SweepExplorer(widgets.VBox):
         label, factor, unit = METRIC_CHOICES[self.metric]
         value = float(self.z()[ix, iy]) * factor
         r = self.result
+        spread = ""
+        if r.repeats > 1:
+            sd = float(np.asarray(r.spread(self.metric))[ix, iy]) * factor
+            spread = f' &plusmn; <span class="tw-selected-spread" data-value="{sd!r}">{sd:.2g}</span>'
         power = float(np.asarray(r.metric("scaled_power"))[ix, iy])
         f1 = float(np.asarray(r.metric("f1"))[ix, iy])
         with self.contour.batch_update():
@@ -490,7 +512,7 @@ class SweepExplorer(widgets.VBox):
         self.selected_html.value = (
             f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
             f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'
-            f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span> {unit}; '
+            f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
             f'scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}')
 
     def _update_download(self):
