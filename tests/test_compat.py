@@ -418,6 +418,28 @@ def test_invalid_changes_name_node_and_attribute(graph):
         update_throughput(g)
 
 
+@pytest.mark.parametrize("node, attr, value, message", [
+    ("HGCAL", "data reduction", 0.0, "'HGCAL'.*'data reduction'.*1.0 is not a fraction"),
+    ("HGCAL", "sample data", "abc", "'HGCAL'.*'sample data'.*'abc'"),
+    ("Intermediate", "reduction ratio", np.array([50.0, 60.0]), "'Intermediate'.*one number.*evaluate"),
+    ("Inner Tracker", "reduction ratio", 2.0, "'Inner Tracker'.*detector"),
+])
+def test_invalid_attribute_values(graph, node, attr, value, message):
+    g = copy.deepcopy(graph)
+    g.nodes[node][attr] = value
+    with pytest.raises(twidgets.ParameterError, match=message):
+        update_throughput(g)
+
+
+def test_star_import_gives_the_seed_names():
+    namespace = {}
+    exec("from twidgets.compat import *", namespace)
+    seed_names = {"System", "dataframes_from_spreadsheet", "construct_graph", "update_throughput",
+                  "reduction_to_ratio", "ratio_to_reduction", "density_scale_model", "transistor_scale_model",
+                  "precision", "recall", "f1_score", "get_passed", "get_rejected"}
+    assert set(namespace) - {"__builtins__"} == seed_names
+
+
 def test_update_needs_a_compat_graph():
     with pytest.raises(twidgets.ParameterError, match="construct_graph"):
         update_throughput(nx.DiGraph())

@@ -75,8 +75,8 @@ from .model.technology import density_scale, transistor_count_scale
 __all__ = [
     "System", "dataframes_from_spreadsheet", "construct_graph", "update_throughput",
     "reduction_to_ratio", "ratio_to_reduction", "density_scale_model", "transistor_scale_model",
-    "precision", "recall", "f1_score", "get_passed", "get_rejected", "to_model", "CompatGraph",
-]
+    "precision", "recall", "f1_score", "get_passed", "get_rejected",
+]  # the seed's names (what ``from twidgets.compat import *`` brings in); also: to_model, CompatGraph, Classifier
 
 _CONTEXT_KEY = "twidgets"
 
@@ -396,6 +396,14 @@ def _context(graph) -> _Context:
     return ctx
 
 
+def _scalar(param: str, value, where: str) -> float:
+    """One validated number for ``param`` (a compat graph holds scalars; arrays go to evaluate)."""
+    if np.ndim(value) != 0:
+        raise ParameterError(f"{where}: a compat graph takes one number, got an array of shape {np.shape(value)}; "
+                             "for grids call twidgets.evaluate(system, overrides) with arrays (see to_model)")
+    return float(check_values(param, value, where))
+
+
 def _changed(a, b) -> bool:
     if a is b:
         return False
@@ -438,9 +446,14 @@ def to_model(graph: nx.DiGraph):
             if _changed(value, base[attr]):
                 where = f"graph node {name!r}, attribute {attr!r}"
                 if attr == "data reduction":
-                    v = float(check_values("compression", 1.0 - np.asarray(value, dtype=float), where))
+                    where += " (the fraction kept, 1 - compression; compression"
+                    try:
+                        compression = 1.0 - np.asarray(value, dtype=float)
+                    except (TypeError, ValueError):
+                        raise ParameterError(f"{where}): expected a number, got {value!r}") from None
+                    v = _scalar("compression", compression, where + ")")
                 else:
-                    v = float(check_values(param, value, where))
+                    v = _scalar(param, value, where)
                 overrides[f"{name}.{param}"] = v
         clf = attrs.get("classifier")
         if node.kind == "stage":
@@ -453,7 +466,7 @@ def to_model(graph: nx.DiGraph):
                     if value is None:
                         raise ParameterError(f"graph node {name!r}: classifier.{attr} cannot be None")
                     where = f"graph node {name!r}, classifier.{attr}"
-                    overrides[f"{name}.{param}"] = float(check_values(param, value, where))
+                    overrides[f"{name}.{param}"] = _scalar(param, value, where)
         if node.output:
             try:
                 eff = graph.edges[name, node.output].get("link efficiency", base["link efficiency"])
@@ -462,7 +475,7 @@ def to_model(graph: nx.DiGraph):
                                      "structure cannot change (build a new one with construct_graph)") from None
             if _changed(eff, base["link efficiency"]):
                 where = f"graph edge {name!r} -> {node.output!r}, attribute 'link efficiency'"
-                overrides[f"{name}.link_efficiency"] = float(check_values("link_efficiency", eff, where))
+                overrides[f"{name}.link_efficiency"] = _scalar("link_efficiency", eff, where)
         fx = attrs.get("complexity", ctx.complexities[name])
         if _changed(fx, ctx.complexities[name]):
             if not callable(fx) and not isinstance(fx, str):
@@ -471,7 +484,7 @@ def to_model(graph: nx.DiGraph):
             changed_fx[name] = fx
     year = graph.graph.get("globals", {}).get("Year", system.year)
     if _changed(year, system.year):
-        overrides["year"] = float(check_values("year", year, "graph.graph['globals']['Year']"))
+        overrides["year"] = _scalar("year", year, "graph.graph['globals']['Year']")
     if changed_fx:
         try:
             system = ctx.system_with(changed_fx)
