@@ -139,7 +139,10 @@ def test_poly_complexity_is_parsed(editor):
 def test_noop_edit_notifies_nobody(editor, pu200):
     edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "53.3")
     assert editor.received == []
-    assert editor.system == pu200
+    assert editor.system is pu200
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", " 5.33e1 ")  # same number, other spelling
+    assert editor.system is pu200 and editor.received == []
+    assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "53.3"
 
 
 # ---------------------------------------------------------------- invalid edits

@@ -500,6 +500,8 @@ class SystemEditor(anywidget.AnyWidget):
         except SpecError as e:
             return self._upload_failed(label, e)
         self._upload_problem = None
+        if system == self.system:
+            system = self.system
         self._draft.reset(system)
         self._push([], f"loaded {label}: {self._describe(system)}")
         self.system = system
@@ -573,9 +575,11 @@ class SystemEditor(anywidget.AnyWidget):
             self._push(errors, f"{n} problem{'s' if n != 1 else ''}: the last valid system is kept "
                                f"until {'they are' if n != 1 else 'it is'} fixed")
             return False
+        if system == self.system:  # nothing changed: keep the same object, notify nobody
+            system = self.system
         self._draft.reset(system)
         self._push([], f"{what}: {self._describe(system)}")
-        self.system = system  # notifies observers only if the System changed
+        self.system = system
         return True
 
     def _upload_failed(self, name, why) -> bool:
