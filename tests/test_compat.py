@@ -298,6 +298,16 @@ def test_unknown_function_stage_is_an_error(tables):
         construct_graph(tables.detectors, tables.triggers, tables.globals, {"Globel": _hlt})
 
 
+def test_seed_argument(tables, graph):
+    with pytest.raises(twidgets.ParameterError, match="seed must be a non-negative integer"):
+        construct_graph(tables.detectors, tables.triggers, tables.globals, FUNCS, seed=-1)
+    other = construct_graph(tables.detectors, tables.triggers, tables.globals, FUNCS, seed=1)
+    ev = twidgets.evaluate(twidgets.load_system("cms-hllhc-pu200").with_params({"Global.complexity": "hlt-cpu"}),
+                           seed=1)
+    np.testing.assert_array_equal(other.graph["performance"], ev.confusion)
+    assert not np.array_equal(other.graph["performance"], graph.graph["performance"])
+
+
 def test_invalid_tables_raise_spec_error(tables):
     t = tables.triggers.copy()
     t.at[4, "Reduction Ratio"] = 0.5

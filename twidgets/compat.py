@@ -57,17 +57,17 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import namedtuple
-from typing import Callable, Mapping
+from typing import Mapping
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from .model import metrics as _metrics
+from .model.complexity import Complexity
 from .model.errors import ParameterError, SpecError
 from .model.evaluate import classifier_for, evaluate
 from .model.io import read_workbook
-from .model.complexity import Complexity
 from .model.params import check_values
 from .model.spec import System as _ModelSystem
 from .model.technology import density_scale, transistor_count_scale
@@ -191,7 +191,9 @@ class Classifier:
         Shift added to every relevant score (score units). Set it, then call
         :func:`update_throughput`.
     skill_mean, skill_scale : float or None
-        Gaussian stages only: mean and standard deviation of relevant scores.
+        Gaussian stages only: mean and standard deviation of relevant scores (the
+        threshold solve uses the current values; the display samples ``pos_scores``
+        are drawn with the table's).
     threshold : float
         Solved threshold of the last update (events scoring at or below are rejected).
     error_matrix : ndarray (2, 2)
@@ -314,7 +316,7 @@ _CLASSIFIER_INPUTS = {"skill_boost": "skill_boost", "skill_mean": "skill_mean", 
 
 
 def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, functions: Mapping | None = None,
-                    *, seed: int = 0) -> nx.DiGraph:
+                    *, seed: int = 0) -> "CompatGraph":
     """Build the system graph from its tables and compute everything once.
 
     Parameters
@@ -332,8 +334,8 @@ def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, fu
 
     Returns
     -------
-    networkx.DiGraph
-        Detector -> category -> ... -> sink, with the attributes listed in the module
+    CompatGraph
+        A ``networkx.DiGraph``: detector -> category -> ... -> sink, with the attributes listed in the module
         docstring already computed.
 
     Raises
@@ -341,9 +343,11 @@ def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, fu
     SpecError
         Invalid tables (naming sheet, row and column).
     ParameterError
-        A ``functions`` key naming no stage, or a value that is not a callable or a
-        complexity string.
+        A ``functions`` key naming no stage, a value that is not a callable or a
+        complexity string, or a seed that is not a non-negative integer.
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"construct_graph: seed must be a non-negative integer, got {seed!r}")
     base = _ModelSystem.from_frames(detectors, triggers, globals)
     functions = dict(functions or {})
     for name in functions:
@@ -539,6 +543,6 @@ def update_throughput(graph: nx.DiGraph) -> nx.DiGraph:
     g.graph["op power"] = float(ev.op_power)
     g.graph["power"] = float(ev.power)
     g.graph["scaled power"] = float(ev.scaled_power)
-    g.graph["year"] = ev.year
+    g.graph["year"] = int(ev.year) if float(ev.year).is_integer() else float(ev.year)
     g.graph["performance"] = np.array(ev.confusion, dtype=np.int64)
     return g
