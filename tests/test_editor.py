@@ -621,3 +621,23 @@ def test_deleting_every_detector_keeps_the_last_valid_system(pu200):
     assert len(ed.detectors) == 1
     assert ed.errors and not any("no detectors" in e["message"] for e in ed.errors)
     assert ed.system is last_valid
+
+
+def test_revert_drops_pending_edits(editor, pu200):
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "0.5")
+    edit(editor, "detectors", IT, "Detector", "")
+    assert len(editor.errors) == 2
+    msg(editor, {"type": "revert"})
+    assert editor.errors == []
+    assert editor.system is pu200 and editor.received == []
+    assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "53.3"
+    assert editor.detectors[IT]["Detector"] == "Inner Tracker"
+
+
+def test_column_help_describes_blank_optional_cells(editor):
+    help_ = editor.column_help["stages"]
+    assert help_["Samples"]["placeholder"] == "50000"
+    assert help_["Skill boost"]["placeholder"] == "0"
+    assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
+    assert ">= 1" in help_["Reduction Ratio"]["title"]
+    assert "poly:" in help_["Complexity"]["title"]

@@ -15,6 +15,8 @@ Python -> browser (synced traits; every value shown in a cell is a string)
 * ``column_kinds``: ``{"detectors": {header: kind}, "stages": {...}}`` with kinds
   ``name``, ``ref`` (Output / Category), ``number``, ``int``, ``classifier``,
   ``complexity``, ``calibration`` or ``extra``;
+* ``column_help``: ``{"detectors": {header: {"placeholder": text, "title": text}}, ...}``:
+  what a blank optional cell means and the column's unit and rule (tooltips);
 * ``detectors`` / ``stages``: one dict ``{header: text}`` per data row, the *displayed*
   values: a pending (invalid) value is shown exactly as typed;
 * ``year``: the Global sheet's Year as displayed;
@@ -30,6 +32,7 @@ Browser -> Python (custom messages, also accepted by :meth:`SystemEditor._handle
 * ``{"type": "edit", "table": "detectors"|"stages"|"global", "row": i, "column": header,
   "value": text}`` (sent on ``change``: Enter or blur);
 * ``{"type": "add_row", "table": t}``, ``{"type": "delete_row", "table": t, "row": i}``;
+* ``{"type": "revert"}``: drop pending (invalid) edits, show the last valid system again;
 * ``{"type": "upload", "name": filename, "size": bytes}`` with the file in ``buffers[0]``;
 * ``{"type": "download"}``: answered with ``{"type": "download", "name": ..., "size": ...}``
   whose ``buffers[0]`` is the current valid system as .xlsx bytes.
@@ -57,7 +60,7 @@ from ..model.classifiers import CLASSIFIER_KINDS
 from ..model.complexity import NAMED as _NAMED_COMPLEXITIES
 from ..model.errors import SpecError
 from ..model.io import load_system, read_workbook
-from ..model.params import DETECTOR_COLUMNS, STAGE_COLUMNS
+from ..model.params import DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, UNITS
 from ..model.spec import System
 
 __all__ = ["SystemEditor", "SystemDraft", "MAX_UPLOAD_BYTES", "TABLES"]
@@ -173,6 +176,35 @@ class SystemDraft:
         present = [c for c in self.frames[table].columns if isinstance(c, str)]
         absent = [c.header for c in TABLES[table][1] if c.header not in present]
         return present + absent
+
+    def column_help(self, table: str) -> dict:
+        """Per header: ``placeholder`` (what blank means) and ``title`` (unit and rule)."""
+        out = {}
+        for h in self.columns(table):
+            col = next((c for c in TABLES[table][1] if c.header == h), None)
+            if col is None:
+                out[h] = {"placeholder": "", "title": f"{h} (extra column, kept as is)"}
+                continue
+            rule = RULES.get(col.param)
+            unit = UNITS.get(col.param)
+            title = h + (f": {rule[4]}" if rule else "") + (f" [{unit}]" if unit and not rule else "")
+            if col.kind == "name":
+                title = f"{h}: a unique name (renaming a stage updates the rows that point to it)"
+            elif col.kind == "classifier":
+                title = f"{h}: Dummy (pass-through), Gaussian, L1T (CMS Level-1 menu) or HLT (CMS HLT paths)"
+            elif col.kind == "calibration":
+                title = f"{h}: L1T exponential calibration, published (all objects on e/gamma) or per-object"
+            elif col.kind == "complexity":
+                title = f"{h}: ops per event from the message size (named model or poly:c1,c2,c3)"
+            elif col.kind == "ref":
+                title = f"{h}: the stage this row sends its events to" + (" (empty: the sink)" if table == "stages"
+                                                                           else "")
+            default = "" if col.required or col.default in (None, "") else show(col.default)
+            if col.param in ("skill_mean", "skill_scale"):
+                default = "0" if col.param == "skill_mean" else "1"
+                title += " (needed by Gaussian)"
+            out[h] = {"placeholder": default, "title": title}
+        return out
 
     def column_kinds(self, table: str) -> dict:
         kinds = {c.header: c.kind for c in TABLES[table][1]}
@@ -439,6 +471,7 @@ class SystemEditor(anywidget.AnyWidget):
     system = traitlets.Instance(System)
     columns = traitlets.Dict().tag(sync=True)
     column_kinds = traitlets.Dict().tag(sync=True)
+    column_help = traitlets.Dict().tag(sync=True)
     detectors = traitlets.List(traitlets.Dict()).tag(sync=True)
     stages = traitlets.List(traitlets.Dict()).tag(sync=True)
     year = traitlets.Unicode("").tag(sync=True)
@@ -481,6 +514,12 @@ class SystemEditor(anywidget.AnyWidget):
         name = self._draft.delete_row(table, row)
         return self._revalidate(f"deleted {name!r}")
 
+    def revert(self) -> None:
+        """Drop pending (invalid) edits: the grid shows :attr:`system` again."""
+        self._upload_problem = None
+        self._draft.reset(self.system)
+        self._push([], f"reverted to the last valid system: {self._describe(self.system)}")
+
     def load_bytes(self, data, name: str = "upload.xlsx") -> bool:
         """Replace the system by a workbook's contents (.xlsx bytes).
 
@@ -518,7 +557,8 @@ class SystemEditor(anywidget.AnyWidget):
         """Route the front end's messages (see the module docstring) to the API."""
         kind = content.get("type") if isinstance(content, Mapping) else None
         handlers = {"edit": self._on_edit, "add_row": self._on_add_row, "delete_row": self._on_delete_row,
-                    "upload": self._on_upload, "download": self._on_download}
+                    "upload": self._on_upload, "download": self._on_download,
+                    "revert": lambda content, buffers: self.revert()}
         if kind not in handlers:
             return super()._handle_custom_msg(content, buffers)
         try:
@@ -600,6 +640,7 @@ class SystemEditor(anywidget.AnyWidget):
         with self.hold_sync():
             self.columns = {t: d.columns(t) for t in TABLES}
             self.column_kinds = {t: d.column_kinds(t) for t in TABLES}
+            self.column_help = {t: d.column_help(t) for t in TABLES}
             self.detectors = d.rows("detectors")
             self.stages = d.rows("stages")
             self.year = d.year_text()

@@ -56,9 +56,13 @@ function render({ model, el }) {
   uploadLabel.appendChild(upload);
   const download = make("button", "tw-download", "Download .xlsx");
   download.type = "button";
+  const revert = make("button", "tw-revert", "Revert pending edits");
+  revert.type = "button";
+  revert.title = "Drop the invalid edits and show the last valid system again";
+  revert.hidden = true;
   const status = make("span", "tw-editor-status");
   status.setAttribute("role", "status");
-  bar.append(yearLabel, uploadLabel, download, status);
+  bar.append(yearLabel, uploadLabel, download, revert, status);
 
   const summary = make("div", "tw-errors");
   summary.setAttribute("aria-live", "polite");
@@ -102,7 +106,23 @@ function render({ model, el }) {
     return null;
   }
 
-  function makeControl(table, index, column, kind, value, rowName) {
+  // Enter commits and moves down a row (Shift+Enter: up), as in a spreadsheet; Escape reverts.
+  function onKey(ev, input, table, index, column) {
+    if (ev.key === "Escape") {
+      input.value = input.dataset.value;
+      input.blur();
+      return;
+    }
+    if (ev.key !== "Enter") return;
+    ev.preventDefault();
+    const next = controls.get(`${table}\u0000${index + (ev.shiftKey ? -1 : 1)}\u0000${column}`);
+    if (next && !next.hidden) {
+      next.focus();
+      if (next.select) next.select(); // typing replaces the value, as in a spreadsheet
+    } else input.blur();
+  }
+
+  function makeControl(table, index, column, kind, value, rowName, help) {
     const key = `${table}\u0000${index}\u0000${column}`;
     const options = optionsFor(kind, column, table, rowName);
     if (!options) {
@@ -115,14 +135,9 @@ function render({ model, el }) {
       controls.set(key, input);
       input.setAttribute("aria-label", `${column} of ${rowName || "row " + (index + 1)}`);
       if (kind === "number" || kind === "int") input.setAttribute("inputmode", "decimal");
+      if (help && help.placeholder) input.placeholder = help.placeholder;
       input.addEventListener("change", () => sendEdit(table, index, column, input.value));
-      input.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter") input.blur();
-        if (ev.key === "Escape") {
-          input.value = input.dataset.value;
-          input.blur();
-        }
-      });
+      input.addEventListener("keydown", (ev) => onKey(ev, input, table, index, column));
       return [input];
     }
     const select = make("select", "tw-select");
@@ -152,6 +167,10 @@ function render({ model, el }) {
       custom.addEventListener("change", () => sendEdit(table, index, column, custom.value));
       custom.addEventListener("keydown", (ev) => {
         if (ev.key === "Enter") custom.blur();
+        if (ev.key === "Escape") {
+          custom.value = custom.dataset.value;
+          custom.blur();
+        }
       });
       parts.push(custom);
     }
@@ -188,6 +207,7 @@ function render({ model, el }) {
     const table = tables[key];
     const columns = (model.get("columns") || {})[key] || [];
     const kinds = (model.get("column_kinds") || {})[key] || {};
+    const help = (model.get("column_help") || {})[key] || {};
     const rows = model.get(key) || [];
     const nameColumn = columns.find((c) => kinds[c] === "name");
     table.replaceChildren();
@@ -197,6 +217,7 @@ function render({ model, el }) {
     for (const c of columns) {
       const th = make("th", "", c);
       th.dataset.column = c;
+      if (help[c] && help[c].title) th.title = help[c].title;
       hr.appendChild(th);
     }
     hr.appendChild(make("th", "tw-actions", ""));
@@ -217,7 +238,7 @@ function render({ model, el }) {
         const td = make("td");
         td.dataset.column = c;
         const value = row[c] === undefined || row[c] === null ? "" : String(row[c]);
-        td.append(...makeControl(key, index, c, kinds[c] || "extra", value, rowName));
+        td.append(...makeControl(key, index, c, kinds[c] || "extra", value, rowName, help[c]));
         const messages = cellErrors.get(`${key}\u0000${index}\u0000${c}`);
         if (messages) {
           td.classList.add("tw-invalid");
@@ -267,6 +288,7 @@ function render({ model, el }) {
     const errors = model.get("errors") || [];
     summary.replaceChildren();
     summary.classList.toggle("tw-has-errors", errors.length > 0);
+    revert.hidden = !errors.some((e) => !e.source);
     if (!errors.length) return;
     const list = make("ul");
     for (const err of errors) {
@@ -346,6 +368,7 @@ function render({ model, el }) {
   });
 
   download.addEventListener("click", () => send({ type: "download" }));
+  revert.addEventListener("click", () => send({ type: "revert" }));
 
   function onCustom(msg, buffers) {
     if (!msg || msg.type !== "download" || !buffers || !buffers.length) return;
@@ -362,7 +385,7 @@ function render({ model, el }) {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  const traits = ["columns", "column_kinds", "detectors", "stages", "year", "errors", "choices", "status"];
+  const traits = ["columns", "column_kinds", "column_help", "detectors", "stages", "year", "errors", "choices", "status"];
   let pending = false;
   function schedule() {
     // traits of one update arrive together; draw once
