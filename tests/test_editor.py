@@ -641,3 +641,134 @@ def test_column_help_describes_blank_optional_cells(editor):
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
     assert ">= 1" in help_["Reduction Ratio"]["title"]
     assert "poly:" in help_["Complexity"]["title"]
+
+
+# ---------------------------------------------------------------- the real editor.js in Chromium
+
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>{css}</style></head>
+<body><div id="host"></div><script type="module">
+const listeners = {{}};
+let state = {{}};
+const toB64 = (b) => {{ const u = new Uint8Array(b.buffer ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b);
+  let s = ""; for (const x of u) s += String.fromCharCode(x); return btoa(s); }};
+const model = {{
+  get: (k) => state[k],
+  on: (ev, cb) => {{ (listeners[ev] = listeners[ev] || []).push(cb); }},
+  off: (ev, cb) => {{ listeners[ev] = (listeners[ev] || []).filter((f) => f !== cb); }},
+  send: (msg, callbacks, buffers) => window.toPython(JSON.stringify(msg), (buffers || []).map(toB64)),
+}};
+window.setState = (s) => {{ state = Object.assign({{}}, state, s);
+  for (const k of Object.keys(s)) for (const cb of listeners["change:" + k] || []) cb(); }};
+window.fromPython = (m, b64s) => {{ const bufs = b64s.map((b) => {{ const bin = atob(b);
+  const u = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+  return new DataView(u.buffer); }}); for (const cb of listeners["msg:custom"] || []) cb(m, bufs); }};
+const mod = await import("data:text/javascript;base64,{esm_b64}");
+window.setState(JSON.parse({state_json}));
+mod.default.render({{ model, el: document.getElementById("host") }});
+window.rendered = true;
+</script></body></html>"""
+
+
+def _chromium(p):
+    import os
+    import shutil
+    try:
+        return p.chromium.launch()
+    except Exception:  # no Playwright-managed browser: use the system's Chromium if there is one
+        exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
+                   None)
+        if exe is None or os.environ.get("TWIDGETS_NO_BROWSER"):
+            pytest.skip("no Chromium available for the browser test")
+        return p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+
+
+@pytest.mark.browser
+def test_editor_js_in_chromium(pu200, tmp_path):
+    """The shipped ESM rendered in Chromium, wired to a real SystemEditor through a stand-in comm."""
+    import base64
+    import json
+
+    from playwright.sync_api import expect, sync_playwright
+
+    ed = SystemEditor(pu200)
+    synced = [name for name in ed.keys if not name.startswith("_") and name not in ("layout", "tabbable", "tooltip")]
+    outbox = []
+    ed.send = lambda content, buffers=None: outbox.append((content, [bytes(b) for b in buffers or []]))
+    static = resources.files("twidgets.widgets") / "static"
+    js = (static / "editor.js").read_text(encoding="utf-8")
+    page_html = _PAGE.format(css=(static / "editor.css").read_text(encoding="utf-8"),
+                             esm_b64=base64.b64encode(js.encode()).decode(),
+                             state_json=json.dumps(json.dumps(ed.get_state(synced))))
+    (tmp_path / "page.html").write_text(page_html, encoding="utf-8")
+    run3_file = tmp_path / "run3.xlsx"
+    run3_file.write_bytes(bundled_path("cms-run3-pu60").read_bytes())
+
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        page = browser.new_page(accept_downloads=True)
+        page_errors = []
+        page.on("pageerror", lambda e: page_errors.append(str(e)))
+
+        def to_python(content, b64s):
+            ed._handle_custom_msg(json.loads(content), [base64.b64decode(b) for b in b64s])
+            page.evaluate("s => window.setState(s)", ed.get_state(synced))
+            while outbox:
+                c, bufs = outbox.pop(0)
+                page.evaluate("([m, b]) => window.fromPython(m, b)", [c, [base64.b64encode(b).decode() for b in bufs]])
+
+        page.expose_function("toPython", to_python)
+        page.goto((tmp_path / "page.html").as_uri())
+        page.wait_for_function("window.rendered === true")
+        root = page.locator(".twidgets-editor")
+        assert root.locator("table.tw-detectors tr.tw-row").count() == 19
+        assert root.locator("table.tw-stages tr.tw-row").count() == 7
+
+        status = root.locator(".tw-editor-status")
+
+        def cell(table, name, column):
+            return root.locator(f'table.tw-{table} tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
+
+        # invalid edit: marked, message beside the cell and in the summary, text kept
+        rr = cell("stages", "Intermediate", "Reduction Ratio")
+        rr.locator("input").fill("0.5")
+        rr.locator("input").press("Enter")
+        page.wait_for_selector("td.tw-invalid .tw-error")
+        assert "tw-invalid" in rr.get_attribute("class")
+        assert ">= 1" in rr.locator(".tw-error").inner_text()
+        assert "Reduction Ratio" in root.locator(".tw-errors").inner_text()
+        assert rr.locator("input").input_value() == "0.5"
+        assert ed.system is pu200
+        rr.locator("input").fill("80")
+        rr.locator("input").press("Enter")
+        expect(root.locator(".tw-invalid")).to_have_count(0)
+        assert ed.system.param("Intermediate.reduction_ratio") == 80
+
+        # dropdowns, rename, rows, year
+        cell("stages", "Global", "Classifier").locator("select").select_option("HLT")
+        expect(status).to_contain_text("stages Classifier")
+        assert ed.system.node("Global").classifier == "HLT"
+        name = cell("stages", "Tracking", "Name").locator("input")
+        name.fill("Pixels")
+        name.press("Enter")
+        expect(cell("detectors", "Inner Tracker", "Category").locator("select")).to_have_value("Pixels")
+        assert ed.system.node("Inner Tracker").output == "Pixels"
+        root.locator("table.tw-detectors .tw-add-row").click()
+        expect(root.locator("table.tw-detectors tr.tw-row")).to_have_count(20)
+        root.locator('table.tw-detectors tr.tw-row[data-name="HCAL HO"] .tw-delete-row').click()
+        expect(root.locator("table.tw-detectors tr.tw-row")).to_have_count(19)
+        assert "HCAL HO" not in ed.system.detector_names
+        year = root.locator(".tw-year")
+        year.fill("2030")
+        year.press("Enter")
+        expect(status).to_contain_text("global Year")
+        assert ed.system.year == 2030
+
+        # download and upload
+        with page.expect_download() as info:
+            root.locator(".tw-download").click()
+        assert twidgets.System.from_xlsx(info.value.path()) == ed.system
+        root.locator("input.tw-upload").set_input_files(str(run3_file))
+        expect(root.locator(".tw-year")).to_have_value("2024")
+        assert ed.system == twidgets.load_system("cms-run3-pu60")
+        browser.close()
+    assert page_errors == []
