@@ -143,6 +143,11 @@ def test_noop_edit_notifies_nobody(editor, pu200):
     edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", " 5.33e1 ")  # same number, other spelling
     assert editor.system is pu200 and editor.received == []
     assert editor.stages[INTERMEDIATE]["Reduction Ratio"] == "53.3"
+    edit(editor, "stages", INTERMEDIATE, "Samples", "")  # blank in a column the table does not have
+    assert editor.system is pu200 and editor.received == [] and editor.errors == []
+    edit(editor, "stages", INTERMEDIATE, "Samples", "20000")
+    assert editor.system.node("Intermediate").n_samples == 20000
+    assert editor.system.node("Global").n_samples == pu200.node("Global").n_samples
 
 
 # ---------------------------------------------------------------- invalid edits

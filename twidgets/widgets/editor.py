@@ -273,6 +273,8 @@ class SystemDraft:
             typed = _as_number(value)
         else:
             typed = value if isinstance(value, str) else show(value)
+        if column not in frame.columns and show(typed).strip() == "":
+            return  # blank in an absent optional column: nothing to add
         if kind == "name":
             self._rename(table, i, typed)
         _put(frame, frame.index[i], column, typed)
