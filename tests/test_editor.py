@@ -10,6 +10,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import twidgets
 from twidgets.model.io import bundled_path, read_workbook
@@ -563,8 +564,6 @@ def test_rename_moves_curve_points_too(pu200):
 
 
 # ---------------------------------------------------------------- fuzzing the message path
-
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 _TEXT = st.one_of(
     st.sampled_from(["", " ", "0", "1", "-1", "0.5", "1e309", "nan", "inf", "abc", "=1+1", "53.3", "2e6",
