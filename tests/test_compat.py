@@ -148,6 +148,11 @@ def test_seed_histogram_and_outputs(seed_run):
     assert len(ns["_figures"]) == 8  # every fig.show() of the script ran
     hist = ns["_figures"][0]
     assert len(hist.data) == 2 and len(hist.data[0].x) == 50_000
+    # cell In [112] styles its axis titles with plotly's legacy `titlefont`; the runner keeps that style
+    power_fig = next(f for f in ns["_figures"] if f.layout.title.text == "Power by Trigger Skill & Reduction Ratio")
+    assert power_fig.layout.xaxis.title.text == "Reduction Ratio"
+    assert power_fig.layout.xaxis.title.font.size == 24
+    np.testing.assert_array_equal(power_fig.data[0].z, ns["power"])
 
 
 # ------------------------------------------------------------------ unit tests
