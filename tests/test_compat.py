@@ -391,6 +391,8 @@ def test_update_returns_a_new_graph(graph):
     assert g.nodes["Intermediate"]["classifier"].threshold != out.nodes["Intermediate"]["classifier"].threshold
     np.testing.assert_array_equal(graph.graph["performance"], before)
     assert graph.nodes["Intermediate"]["reduction ratio"] == 53.3
+    out.graph["globals"]["Year"] = 2040
+    assert g.graph["globals"]["Year"] == 2032
 
 
 def test_deepcopy_shares_immutable_arrays(graph):

@@ -497,7 +497,7 @@ def to_model(graph: nx.DiGraph):
     return system, overrides
 
 
-def update_throughput(graph: nx.DiGraph) -> nx.DiGraph:
+def update_throughput(graph: nx.DiGraph) -> "CompatGraph":
     """Recompute rates, message sizes, ops, power and confusion tables of a compat graph.
 
     Reads the input attributes you may have changed (module docstring), evaluates the
@@ -508,6 +508,7 @@ def update_throughput(graph: nx.DiGraph) -> nx.DiGraph:
     system, overrides = to_model(graph)
     ev = evaluate(system, overrides, seed=ctx.seed)
     g = graph.copy()
+    g.graph["globals"] = dict(graph.graph.get("globals", {}))  # not shared with the input graph
     values = {}
     for name in ctx.baseline:
         d = ev.node(name)
