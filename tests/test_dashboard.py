@@ -161,3 +161,10 @@ def test_flow_nodes_carry_power_per_stage(pu200):
     assert any("W" in h for h in args["node"]["customdata"])
     with pytest.raises(ValueError, match="unit"):
         flow_links(ev, "watts")
+
+
+def test_new_views_draw_the_current_flow(dash, pu200):
+    dash.flow.unit = "bytes"
+    values = dash.flow.figure._widget_data[0]["link"]["value"]
+    assert list(values) == list(dash.flow.figure.data[0].link.value)
+    assert max(values) > 1e12  # bytes/s, not events/s

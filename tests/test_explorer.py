@@ -282,3 +282,11 @@ def test_large_grids_report_progress_in_several_steps(pu200):
     explorer.x_range = (450.0, 40.0, 60)
     explorer.y_range = (0.0, 1.0, 60)  # 3600 points: two blocks
     assert seen[-1] == explorer.progress.max == 3600 and len(set(seen)) >= 3
+
+
+def test_new_views_draw_the_current_map(explorer, reference):
+    explorer.select(101.5, 0.5)
+    data = explorer.contour._widget_data
+    np.testing.assert_array_equal(np.asarray(data[0]["z"]), reference.metric("f1").T)
+    assert list(data[-1]["x"]) == [101.5] and list(data[-1]["y"]) == [0.5]
+    assert len(explorer.pareto._widget_data[1]["x"]) == len(reference.pareto())

@@ -247,3 +247,15 @@ def test_system_by_bundled_name_or_refused(run3):
     assert inspector.evaluation.power == twidgets.evaluate(run3).power
     with pytest.raises(twidgets.ParameterError, match="needs a System, got int"):
         StageInspector(42)
+
+
+def test_new_views_draw_the_current_figure(inspector, pu200):
+    # a view created after updates (Voila connects after the kernel built the widgets) is
+    # drawn from the synced snapshot traits, which must hold the current figure
+    inspector.rr_slider.value = 150.0
+    inspector.boost_slider.value = 0.3
+    ev = twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 150.0, "Intermediate.skill_boost": 0.3})
+    snapshot = inspector.figure._widget_data
+    np.testing.assert_array_equal(snapshot[1]["x"], inspector.figure.data[1].x)
+    assert int(np.sum(snapshot[0]["y"])) == pu200.node("Intermediate").n_samples
+    assert inspector.figure._widget_layout["shapes"][0]["x0"] == ev.classifier("Intermediate").threshold

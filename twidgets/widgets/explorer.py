@@ -28,6 +28,7 @@ import traitlets
 from ..model import ParameterError, System, load_system
 from ..model.params import RULES, UNITS, split_param
 from ..model.scenarios import SCENARIOS
+from .figures import updating
 from .inspector import DEFAULT_SYSTEM
 
 __all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
@@ -458,8 +459,10 @@ class SweepExplorer(widgets.VBox):
         title = f"{label}{f' ({unit})' if unit else ''}"
         if self.sigma > 0:
             title += f", smoothed (sigma {self.sigma:g})"
-        with fig.batch_update():
-            fig.data[0].update(x=xs, y=ys, z=z.T, colorbar=dict(title=f"{label} {unit}".strip()))
+        with updating(fig):
+            # plain lists: plotly.js draws them everywhere (typed-array buffers failed in Voila)
+            fig.data[0].update(x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(),
+                               colorbar=dict(title=f"{label} {unit}".strip()))
             for trace, scen in zip(fig.data[1:1 + len(SCENARIOS)], SCENARIOS):
                 px, py = self._scenario_point(scen, xs, ys)
                 trace.x, trace.y = ([px], [py]) if px is not None else ([], [])
@@ -472,9 +475,10 @@ class SweepExplorer(widgets.VBox):
         power = np.asarray(r.metric("scaled_power")) / 1e6
         f1 = np.asarray(r.metric("f1"))
         front = r.pareto(x="scaled_power", y="f1")
-        with self.pareto.batch_update():
-            self.pareto.data[0].update(x=power.ravel(), y=f1.ravel())
-            self.pareto.data[1].update(x=np.asarray(front["scaled_power"]) / 1e6, y=np.asarray(front["f1"]))
+        with updating(self.pareto):
+            self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
+            self.pareto.data[1].update(x=(np.asarray(front["scaled_power"]) / 1e6).tolist(),
+                                       y=np.asarray(front["f1"]).tolist())
         self._front = front
         self._draw_selected()
 
@@ -490,9 +494,10 @@ class SweepExplorer(widgets.VBox):
         sel = self.selected
         marker = self.contour.data[-1]
         if not sel or self.result is None or set(sel) != {self.x, self.y}:
-            with self.contour.batch_update():
+            with updating(self.contour):
                 marker.x, marker.y = [], []
-            self.pareto.data[2].update(x=[], y=[])
+            with updating(self.pareto):
+                self.pareto.data[2].update(x=[], y=[])
             self.selected_html.value = "no point selected: click the map"
             return
         xs, ys = self._grids
@@ -506,9 +511,10 @@ class SweepExplorer(widgets.VBox):
             spread = f' &plusmn; <span class="tw-selected-spread" data-value="{sd!r}">{sd:.2g}</span>'
         power = float(np.asarray(r.metric("scaled_power"))[ix, iy])
         f1 = float(np.asarray(r.metric("f1"))[ix, iy])
-        with self.contour.batch_update():
-            marker.x, marker.y = [xs[ix]], [ys[iy]]
-        self.pareto.data[2].update(x=[power / 1e6], y=[f1])
+        with updating(self.contour):
+            marker.x, marker.y = [float(xs[ix])], [float(ys[iy])]
+        with updating(self.pareto):
+            self.pareto.data[2].update(x=[power / 1e6], y=[f1])
         self.selected_html.value = (
             f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
             f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation
+from .figures import updating
 from .panels import format_rate
 
 __all__ = ["UNITS", "stream_shares", "flow_nodes", "flow_links", "sankey_arguments", "FlowView"]
@@ -208,7 +209,7 @@ class FlowView(widgets.VBox):
                  f"through the stages; power {ev.power / 1e6:.4g} MW")
         shape = (args["node"]["label"], args["link"]["source"], args["link"]["target"], args["valuesuffix"])
         trace = self.figure.data[0]
-        with self.figure.batch_update():
+        with updating(self.figure):
             if shape == self._shape:  # same graph: only the numbers move (cheaper to validate)
                 trace.link.value = args["link"]["value"]
                 trace.link.customdata = args["link"]["customdata"]

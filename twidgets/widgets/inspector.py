@@ -23,6 +23,7 @@ import traitlets
 
 from ..model import Evaluation, ParameterError, System, evaluate, load_system
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
+from .figures import updating
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
 
@@ -137,7 +138,8 @@ class StageInspector(widgets.VBox):
     def _build_controls(self):
         self.stage_picker = widgets.Dropdown(description="Stage")
         self.stage_picker.add_class("tw-stage-picker")
-        self.rr_slider = widgets.FloatLogSlider(value=10.0, base=10, min=0.0, max=3.0, step=0.01,
+        # step=None: the browser must not snap the value to a grid (53.3 would come back as 53.70)
+        self.rr_slider = widgets.FloatLogSlider(value=10.0, base=10, min=0.0, max=3.0, step=None,
                                                 description="Reduction ratio", continuous_update=True,
                                                 readout_format=".4g", style={"description_width": "initial"})
         self.rr_slider.add_class("tw-rr-slider")
@@ -331,7 +333,7 @@ class StageInspector(widgets.VBox):
         fig = self.figure
         if node.classifier == "Dummy":
             threshold = None
-            with fig.batch_update():
+            with updating(fig):
                 for trace in fig.data:
                     trace.x, trace.y = [], []
                 fig.layout.shapes = []
@@ -347,9 +349,9 @@ class StageInspector(widgets.VBox):
             else:
                 pos_x, pos_w = bp.placed(boost - reference)
             null_x, null_w = bn.placed()
-            with fig.batch_update():
-                fig.data[0].update(x=null_x, y=bn.counts, width=null_w)
-                fig.data[1].update(x=pos_x, y=bp.counts, width=pos_w)
+            with updating(fig):
+                fig.data[0].update(x=null_x.tolist(), y=bn.counts.tolist(), width=null_w)
+                fig.data[1].update(x=pos_x.tolist(), y=bp.counts.tolist(), width=pos_w)
                 fig.layout.shapes = [dict(type="line", x0=threshold, x1=threshold, xref="x", y0=0, y1=1,
                                           yref="paper", line=dict(color="black", width=2, dash="dash"),
                                           name="threshold")]
