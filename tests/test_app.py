@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -85,6 +86,8 @@ def test_voila_command_serves_only_the_app_notebook_hidden_and_culled():
     assert f"--Voila.root_dir={app.APP_NOTEBOOK.parent}" in cmd
     assert "--MappingKernelManager.cull_idle_timeout=600" in cmd
     assert "--MappingKernelManager.cull_interval=60" in cmd
+    assert f"--VoilaConfiguration.template={app.TEMPLATE}" in cmd
+    assert (app.TEMPLATE_ROOT / "voila" / "templates" / app.TEMPLATE / "index.html.j2").is_file()
 
 
 def test_resolve_system_names_and_paths(tmp_path, monkeypatch, pu200):
@@ -149,6 +152,8 @@ def test_prints_url_and_serves_the_voila_page(served):
     assert "voila" in body.lower() and "jupyter-config-data" in body
     # sources hidden: the notebook's code is not in the page
     assert "TWIDGETS_SYSTEM" not in body and "load_system(" not in body
+    # the app's template: nothing linked from another host (Voila's "lab" template links a CDN)
+    assert not re.findall(r'(?:href|src)="(?:https?:)?//(?!127\.0\.0\.1)', body)
 
 
 def test_listens_on_loopback_only(served):
@@ -191,7 +196,9 @@ def test_idle_kernels_are_culled(served):
 def test_kernel_gets_the_system_through_the_environment(served):
     server, _, _, _ = served
     (voila,) = _voila_children(server.proc)[:1]
-    assert voila.environ().get(app.SYSTEM_ENV) == "cms-hllhc-pu200"
+    env = voila.environ()
+    assert env.get(app.SYSTEM_ENV) == "cms-hllhc-pu200"
+    assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(app.TEMPLATE_ROOT)
 
 
 # ----------------------------------------------------------------------- the wheel, non-editable
@@ -209,6 +216,8 @@ def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "twidgets/app_notebook/app.ipynb" in names
     assert "twidgets/app.py" in names
+    assert "twidgets/app_template/voila/templates/twidgets/index.html.j2" in names
+    assert "twidgets/app_template/voila/templates/twidgets/conf.json" in names
     for system in twidgets.list_systems():
         assert f"twidgets/data/{system}.xlsx" in names
     static = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "twidgets" / "widgets" / "static").rglob("*")

@@ -24,11 +24,16 @@ import time
 import webbrowser
 from pathlib import Path
 
-__all__ = ["APP_NOTEBOOK", "SYSTEM_ENV", "DEFAULT_SYSTEM", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL", "DEFAULT_PORT",
+__all__ = ["APP_NOTEBOOK", "TEMPLATE_ROOT", "TEMPLATE", "SYSTEM_ENV", "DEFAULT_SYSTEM", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL", "DEFAULT_PORT",
            "register", "run", "main", "resolve_system", "voila_command", "app_url"]
 
 #: The notebook the app serves (shipped in the wheel).
 APP_NOTEBOOK = Path(__file__).resolve().parent / "app_notebook" / "app.ipynb"
+#: A Jupyter data directory holding the app's Voila template ``twidgets`` (Voila's "lab"
+#: template minus the stylesheets it links from a CDN: the app fetches nothing at run time).
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "app_template"
+#: Name of that template.
+TEMPLATE = "twidgets"
 #: Environment variable through which the app notebook receives its system (name or absolute path).
 SYSTEM_ENV = "TWIDGETS_SYSTEM"
 #: System shown when none is given.
@@ -108,7 +113,8 @@ def app_url(host: str, port: int) -> str:
 def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[str]:
     """The ``python -m voila`` command line serving ``notebook`` alone.
 
-    Sources are stripped, tracebacks hidden from the page, the server binds ``host`` only,
+    Sources are stripped, tracebacks hidden from the page, the page uses the app's own
+    template (:data:`TEMPLATE`, found through ``JUPYTER_PATH``), the server binds ``host`` only,
     does not fall back to another port, does not open a browser itself, and culls kernels
     idle for :data:`CULL_IDLE_TIMEOUT` seconds (checked every :data:`CULL_INTERVAL` s).
     """
@@ -120,6 +126,7 @@ def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[s
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         f"--Voila.root_dir={notebook.parent}",
+        f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
@@ -185,6 +192,8 @@ def run(args: argparse.Namespace) -> int:
 
     _stop_on_sigterm()
     env = dict(os.environ, **{SYSTEM_ENV: target})
+    # Voila finds the app's template through JUPYTER_PATH (searched before the usual places)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p)
     cmd = voila_command(args.host, args.port)
     proc = subprocess.Popen(cmd, env=env, cwd=str(APP_NOTEBOOK.parent))
     try:
