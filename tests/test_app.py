@@ -53,12 +53,32 @@ def _non_loopback_ipv4():
 
 
 @pytest.fixture(scope="module")
-def served():
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+                        "-w", str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (whl,) = out.glob("twidgets-*.whl")
+    return whl
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    """The wheel unpacked as a plain (non-editable) install; env puts it first on sys.path."""
+    site = tmp_path_factory.mktemp("site")
+    zipfile.ZipFile(wheel).extractall(site)
+    return site, dict(os.environ, PYTHONPATH=str(site))
+
+
+@pytest.fixture(scope="module")
+def served(installed):
+    """``twidgets app --no-browser --port N`` running from the unpacked wheel, page fetched once."""
+    site, env = installed
     port = free_port()
-    server = AppProcess(["--no-browser", "--port", str(port)])
+    server = AppProcess(["--no-browser", "--port", str(port)], cwd=site.parent, env=env)
     try:
         server.wait_url()
-        status, body = _get(server.url, timeout=120)  # first GET starts a kernel and runs the notebook
+        status, body = _get(server.url, timeout=180)  # the first GET starts a kernel and runs the notebook
         yield server, port, status, body
     finally:
         server.stop()
@@ -193,23 +213,13 @@ def test_idle_kernels_are_culled(served):
     assert server.wait_for_stderr(r"Culling kernels with idle durations > 600 seconds at 60 second intervals")
 
 
-def test_kernel_gets_the_system_through_the_environment(served):
+def test_kernel_gets_the_system_through_the_environment(served, installed):
     server, _, _, _ = served
+    site, _ = installed
     (voila,) = _voila_children(server.proc)[:1]
     env = voila.environ()
     assert env.get(app.SYSTEM_ENV) == "cms-hllhc-pu200"
-    assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(app.TEMPLATE_ROOT)
-
-
-# ----------------------------------------------------------------------- the wheel, non-editable
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-                        "-w", str(out)], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    (whl,) = out.glob("twidgets-*.whl")
-    return whl
+    assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(site / "twidgets" / "app_template")
 
 
 def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
@@ -228,27 +238,24 @@ def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
     assert nb["cells"] and any("Dashboard" in "".join(c["source"]) for c in nb["cells"])
 
 
-def test_app_runs_from_an_unpacked_wheel(wheel, tmp_path):
-    """A non-editable install: the app finds its notebook inside the installed package; SIGTERM stops all."""
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
-    env = dict(os.environ, PYTHONPATH=str(site))
+def test_the_installed_package_serves_its_own_notebook(served, installed):
+    """After a non-editable install the app finds its notebook (and kernel its code) in the package."""
+    site, env = installed
     where = subprocess.run([sys.executable, "-c", "import twidgets.app as a; print(a.APP_NOTEBOOK)"],
-                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+                           capture_output=True, text=True, cwd=site.parent, env=env, timeout=60)
     assert Path(where.stdout.strip()) == site / "twidgets" / "app_notebook" / "app.ipynb"
-    port = free_port()
-    server = AppProcess(["cms-run3-pu60", "--no-browser", "--port", str(port)], cwd=tmp_path, env=env,
-                        command=[sys.executable, "-m", "twidgets.app"])
-    try:
-        assert server.wait_url() == f"http://127.0.0.1:{port}/"
-        # (the page itself is rendered by the `served` fixture's test; here: the installed notebook is served)
-        voila = _voila_children(server.proc)
-        assert voila and str(site / "twidgets" / "app_notebook" / "app.ipynb") in voila[0].cmdline()
-        # SIGTERM to the launcher stops the Voila server and its kernels as well
-        tree = psutil.Process(server.proc.pid).children(recursive=True)
-        server.proc.terminate()
-        server.proc.wait(timeout=30)
-        _, alive = psutil.wait_procs(tree, timeout=30)
-        assert not alive, f"left running after SIGTERM: {[p.cmdline() for p in alive]}"
-    finally:
-        server.stop()
+    server = served[0]
+    (voila,) = _voila_children(server.proc)[:1]
+    assert str(site / "twidgets" / "app_notebook" / "app.ipynb") in voila.cmdline()
+    assert voila.environ()["PYTHONPATH"] == str(site)
+
+
+def test_sigterm_stops_voila_and_its_kernels(served):
+    """(Runs last in this module: it stops the shared server.)"""
+    server = served[0]
+    tree = psutil.Process(server.proc.pid).children(recursive=True)
+    assert any(p.cmdline()[1:3] == ["-m", "voila"] for p in tree)
+    server.proc.terminate()
+    server.proc.wait(timeout=30)
+    _, alive = psutil.wait_procs(tree, timeout=30)
+    assert not alive, f"left running after SIGTERM: {[p.cmdline() for p in alive]}"

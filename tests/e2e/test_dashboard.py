@@ -86,7 +86,11 @@ def dashboard(browser, app_server, timings):
             raise AssertionError(f"the dashboard did not render; page errors: {errors}") from None
         wall = time.monotonic() - start
         in_page = page.evaluate("() => window.__twRendered")
+        html_done = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
         timings.record("first_render_ms_in_page", round(in_page, 1))
+        # of which: the server running the notebook and sending the page, then the widgets drawing
+        timings.record("page_html_received_ms_in_page", round(html_done, 1))
+        timings.record("widgets_drawn_after_html_ms", round(in_page - html_done, 1))
         timings.record("first_render_s_wall", round(wall, 2))
         timings.record("page_load_retries", retries)
         page.evaluate(WATCH)
