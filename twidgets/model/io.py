@@ -9,9 +9,12 @@ are refused before they are read. Every failure is a :class:`SpecError`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import io as _io
+import math
 import os
 import zipfile
+import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -80,6 +83,11 @@ def load_system(name_or_path) -> System:
 
 
 def _sheet_frame(ws, sheet: str) -> pd.DataFrame:
+    # The declared <dimension> is only a hint written by the saving program: a wrong one
+    # would make openpyxl's read-only reader drop real cells (or pad to absurd sizes), so
+    # read the cells that are actually there and apply our own limits.
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
     rows = []
     header = None
     for i, values in enumerate(ws.iter_rows(values_only=True)):
@@ -98,6 +106,7 @@ def _sheet_frame(ws, sheet: str) -> pd.DataFrame:
     # drop trailing empty rows and columns (spreadsheets keep formatted blanks)
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
         rows.pop()
+    header = header + [None] * (max([len(r) for r in rows], default=0) - len(header))
     width = len(header)
     while width and header[width - 1] is None and all(len(r) < width or r[width - 1] is None for r in rows):
         width -= 1
@@ -139,6 +148,10 @@ def read_workbook(source, *, name: str | None = None) -> System:
         data = bytes(source)
     elif hasattr(source, "read"):
         data = source.read(MAX_BYTES + 1)
+        if not isinstance(data, (bytes, bytearray)):
+            raise SpecError("the file was opened as text; open it in binary mode ('rb')")
+    elif not isinstance(source, (str, os.PathLike)):
+        raise SpecError(f"expected a workbook path, bytes or a binary file, got {type(source).__name__}")
     else:
         path = Path(source)
         label = path.stem
@@ -165,7 +178,10 @@ def read_workbook(source, *, name: str | None = None) -> System:
             if total > 20 * MAX_BYTES:
                 raise SpecError("the workbook expands to more than "
                                 f"{20 * MAX_BYTES / 1e6:.0f} MB; refusing to read it")
-            bad = zf.testzip()
+            try:
+                bad = zf.testzip()
+            except (zlib.error, EOFError) as e:
+                bad = f"? ({e})"
             if bad is not None:
                 raise SpecError(f"the workbook is damaged (entry {bad!r} is corrupt)")
         wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=False, keep_vba=False,
@@ -173,7 +189,7 @@ def read_workbook(source, *, name: str | None = None) -> System:
     except SpecError:
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError,
-            TypeError, AttributeError, IndexError) as e:
+            TypeError, AttributeError, IndexError, zlib.error, RuntimeError, NotImplementedError) as e:
         raise SpecError(f"this file cannot be read as an .xlsx workbook ({type(e).__name__}: {e}); "
                         "it may be truncated or in another format") from None
     try:
@@ -186,7 +202,13 @@ def read_workbook(source, *, name: str | None = None) -> System:
                     continue
                 raise SpecError(f"missing sheet {title!r} (sheets found: "
                                 f"{', '.join(repr(w.title) for w in wb.worksheets) or 'none'})", sheet=title)
-            frames[key] = _sheet_frame(ws, title)
+            try:
+                frames[key] = _sheet_frame(ws, title)
+            except SpecError:
+                raise
+            except Exception as e:  # damaged sheet XML (e.g. a number cell holding text)
+                raise SpecError(f"this sheet cannot be read ({type(e).__name__}: {e}); re-save the workbook "
+                                "from your spreadsheet program", sheet=title) from None
     except SpecError:
         raise
     except Exception as e:  # openpyxl parse errors of damaged parts
@@ -214,12 +236,24 @@ def _cell(v):
         return None
     if isinstance(v, (int, float, bool)):
         return v
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+    if isinstance(v, (_dt.datetime, _dt.time)):  # dates and times stay dates and times
+        return v if v.tzinfo is None else v.isoformat()  # (a workbook has no time zones)
+    if isinstance(v, (_dt.date, _dt.timedelta)):
+        return v
     return str(v)
 
 
 def write_workbook(system: System, path) -> None:
-    """Write ``system`` as a workbook (sheets Detectors, Triggers, Global, Curves if any)."""
+    """Write ``system`` as a workbook (sheets Detectors, Triggers, Global, Curves if any).
+
+    Values are written as values: text starting with ``=`` is stored as text, not as a
+    formula. Raises :class:`SpecError` for what a workbook cannot hold (a callable
+    complexity, control characters in text).
+    """
     import openpyxl
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
     for n in system.nodes:
         if n.complexity.spec.startswith("<callable"):
@@ -234,9 +268,23 @@ def write_workbook(system: System, path) -> None:
         tables.append(("Curves", system._curves))
     for title, frame in tables:
         ws = wb.create_sheet(title)
-        ws.append([str(c) for c in frame.columns])
-        for rec in frame.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in rec])
+        headers = [str(c) for c in frame.columns]
+        for i, rec in enumerate([headers] + list(frame.itertuples(index=False, name=None))):
+            for j, v in enumerate(rec):
+                v = _cell(v) if i else v
+                if v is None:
+                    continue
+                try:
+                    cell = ws.cell(row=i + 1, column=j + 1, value=v)
+                except IllegalCharacterError:
+                    raise SpecError(f"{v!r} holds control characters that a workbook cannot store; remove them",
+                                    sheet=title, row=i + 1, column=headers[j]) from None
+                if isinstance(v, str) and v.startswith("="):
+                    cell.data_type = "s"  # text, never a formula a spreadsheet program would run
+                elif isinstance(v, float) and math.isfinite(v) and float("%.16g" % v) != v:
+                    # openpyxl writes numbers with 16 significant digits; keep all 17
+                    cell.value = repr(v)
+                    cell.data_type = "n"
     target = path
     if isinstance(path, (str, os.PathLike)):
         target = Path(path)

@@ -94,6 +94,7 @@ RULES = {
     "compression": (0.0, True, 1.0, False, "a fraction in [0, 1)"),
     "year": (1900.0, True, 2300.0, True, "a year between 1900 and 2300"),
     "n_samples": (10.0, True, 1e7, True, "a whole number of samples between 10 and 10,000,000"),
+    "energy": (0.0, True, 1e7, True, "an energy in GeV >= 0"),
 }
 
 

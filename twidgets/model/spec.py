@@ -11,6 +11,7 @@ Row numbers in errors are spreadsheet rows: the header is row 1, the first data 
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +33,8 @@ __all__ = ["System", "Node", "SpecError"]
 
 _CALIBRATIONS = ("published", "per-object")
 _MAX_ROWS = 10_000
+#: Largest polynomial complexity coefficient: keeps ops finite for any allowed message size.
+_MAX_COEFF = 1e30
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ def _number(value, col: Column, sheet: str, row: int, *, allow_blank=False, defa
             value = float(text)
         except ValueError:
             raise SpecError(f"{text!r} is not a number", sheet=sheet, row=row, column=col.header) from None
+    if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
+        raise SpecError(f"the date/time {value} is not a number: format the cell as a number", sheet=sheet,
+                        row=row, column=col.header)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise SpecError(f"{value!r} is not a number", sheet=sheet, row=row, column=col.header)
     try:
@@ -249,6 +255,27 @@ def _curves_frame(curves):
     return frame, rows
 
 
+def _check_curves(curve_map, first_row, classifier_of):
+    """Curve points must name an object of their stage's classifier and make a usable curve."""
+    from .classifiers import HLT_PATHS, L1T_OBJECTS
+    from .curves import TabulatedCurve
+
+    known = {"L1T": [o.name for o in L1T_OBJECTS], "HLT": [p.name for p in HLT_PATHS]}
+    for (stage, obj), row in sorted(first_row.items(), key=lambda kv: kv[1]):
+        names = known.get(classifier_of[stage])
+        if names is None:
+            continue  # Dummy / Gaussian stages do not use curves
+        if obj not in names:
+            raise SpecError(f"unknown trigger object {obj!r} for the {classifier_of[stage]} stage {stage!r}: "
+                            f"use {', '.join(names)}", sheet="Curves", row=row, column="Object")
+        pts = sorted(curve_map[stage][obj])
+        try:
+            TabulatedCurve(tuple(e for e, _ in pts), tuple(f for _, f in pts))
+        except ParameterError as e:
+            raise SpecError(f"curve {stage!r} / {obj!r}: {e}", sheet="Curves", row=row,
+                            column="Energy (GeV)") from None
+
+
 class System:
     """An immutable trigger / DAQ system: detectors, trigger stages and globals.
 
@@ -383,15 +410,24 @@ class System:
                     r["complexity_obj"] = parse_complexity(r.get("complexity", ""))
                 except ParameterError as e:
                     raise SpecError(str(e), sheet=sheet, row=i + 2, column="Complexity") from None
+                coeffs = getattr(r["complexity_obj"], "coeffs", ())
+                if not all(0 <= c <= _MAX_COEFF for c in coeffs):
+                    raise SpecError(
+                        f"complexity {r['complexity_obj'].spec!r}: polynomial coefficients must lie between 0 and "
+                        f"{_MAX_COEFF:g} (ops per event can be neither negative nor infinite)",
+                        sheet=sheet, row=i + 2, column="Complexity")
 
         curve_map: dict = {}
         if cur is not None:
             cframe, crows = cur
+            first_row = {}
             for i, r in enumerate(crows):
                 if r["stage"] not in stage_set:
                     raise SpecError(f"unknown stage {r['stage']!r}", sheet="Curves", row=i + 2, column="Stage")
                 curve_map.setdefault(r["stage"], {}).setdefault(r["object"], []).append(
                     (r["energy"], r["efficiency"]))
+                first_row.setdefault((r["stage"], r["object"]), i + 2)
+            _check_curves(curve_map, first_row, {r["name"]: r["classifier"] for r in stg_rows})
         else:
             cframe = None
 
