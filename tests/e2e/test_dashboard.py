@@ -127,7 +127,13 @@ def test_screenshots(dashboard):
     page = dashboard
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(500)  # let plotly finish its transitions
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
+    # the whole dashboard: a viewport tall enough that nothing is scrolled out (and left unpainted)
+    height = int(page.evaluate("() => document.querySelector('.twidgets-dashboard').getBoundingClientRect().bottom"))
+    page.set_viewport_size({"width": 1400, "height": min(max(height + 40, 1000), 4000)})
+    page.wait_for_timeout(1500)  # plotly relayouts on resize
+    page.locator(".twidgets-dashboard").screenshot(path=str(SCREENSHOTS / "dashboard.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.wait_for_timeout(1000)
     page.locator(".twidgets-inspector").screenshot(path=str(SCREENSHOTS / "inspector.png"))
     page.locator(".twidgets-explorer").screenshot(path=str(SCREENSHOTS / "explorer.png"))
     for name in ("dashboard", "inspector", "explorer"):
