@@ -131,6 +131,21 @@ def test_app_notebook_reads_the_system_from_the_environment():
     assert [c.source for c in repo_copy.cells] == [c.source for c in nb.cells]
 
 
+def test_voila_is_not_imported_by_the_cli():
+    r = subprocess.run([sys.executable, "-c", "import sys, twidgets.cli, twidgets.app; print('voila' in sys.modules)"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "False", r.stderr
+
+
+def test_missing_voila_is_one_line_and_exit_2(monkeypatch, capsys):
+    real = app.importlib.util.find_spec
+    monkeypatch.setattr(app.importlib.util, "find_spec", lambda name, *a: None if name == "voila" else real(name, *a))
+    code = app.main(["cms-run3-pu60", "--no-browser", "--port", str(free_port())])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Voila is not installed" in err and "twidgets[app]" in err
+
+
 # ---------------------------------------------------------------------------------- bad arguments
 def _run_app(args, cwd=None, timeout=60):
     return subprocess.run(twidgets_command() + ["app"] + args, capture_output=True, text=True, timeout=timeout,

@@ -8,13 +8,14 @@ culled. The system to show (a bundled name or an ``.xlsx`` path) is validated he
 before the server starts, and handed to the notebook's kernel in the ``TWIDGETS_SYSTEM``
 environment variable.
 
-Voila is imported lazily: it is only needed by :func:`run`, which starts
+Voila is never imported here: :func:`run` checks that it is installed and starts
 ``python -m voila`` as a subprocess.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import socket
@@ -24,8 +25,9 @@ import time
 import webbrowser
 from pathlib import Path
 
-__all__ = ["APP_NOTEBOOK", "TEMPLATE_ROOT", "TEMPLATE", "SYSTEM_ENV", "DEFAULT_SYSTEM", "CULL_IDLE_TIMEOUT", "CULL_INTERVAL", "DEFAULT_PORT",
-           "register", "run", "main", "resolve_system", "voila_command", "app_url"]
+__all__ = ["APP_NOTEBOOK", "TEMPLATE_ROOT", "TEMPLATE", "SYSTEM_ENV", "DEFAULT_SYSTEM", "CULL_IDLE_TIMEOUT",
+           "CULL_INTERVAL", "DEFAULT_PORT", "AppError", "register", "run", "main", "resolve_system", "voila_command",
+           "app_url"]
 
 #: The notebook the app serves (shipped in the wheel).
 APP_NOTEBOOK = Path(__file__).resolve().parent / "app_notebook" / "app.ipynb"
@@ -181,11 +183,8 @@ def run(args: argparse.Namespace) -> int:
             raise AppError(f"cannot listen on {args.host}:{args.port}: the address is in use or not available")
         if not APP_NOTEBOOK.is_file():
             raise AppError(f"the app notebook is missing from the installation: {APP_NOTEBOOK}")
-        try:
-            import voila  # noqa: F401  (imported lazily: only the app needs it)
-        except ImportError:
-            raise AppError('Voila is not installed; install the app extra: python -m pip install "twidgets[app]"') \
-                from None
+        if importlib.util.find_spec("voila") is None:  # Voila itself runs in the subprocess
+            raise AppError('Voila is not installed; install the app extra: python -m pip install "twidgets[app]"')
     except AppError as exc:
         print(f"twidgets app: error: {exc}", file=sys.stderr)
         return 2
