@@ -459,7 +459,11 @@ def execute(path: Path, timeout: int = 600) -> None:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+            data = out.get("data", {})
+            if data.pop("application/vnd.jupyter.widget-view+json", None) is not None:
+                name = data.get("text/plain", "widget").split("(", 1)[0]
+                data.clear()
+                data["text/plain"] = f"[{name}: a live widget, shown when the notebook runs in Jupyter]"
     nbformat.write(nb, path)
 
 
