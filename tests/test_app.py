@@ -122,6 +122,11 @@ def test_resolve_system_names_and_paths(tmp_path, monkeypatch, pu200):
         app.resolve_system("missing.xlsx")
 
 
+def test_app_url():
+    assert app.app_url("127.0.0.1", 8866) == "http://127.0.0.1:8866/"
+    assert app.app_url("::1", 9000) == "http://[::1]:9000/"
+
+
 def test_app_notebook_reads_the_system_from_the_environment():
     nb = nbformat.read(app.APP_NOTEBOOK, as_version=4)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")

@@ -48,6 +48,9 @@ def test_binder_installs_this_package_with_the_app_extra():
     installed += _requirement_lines(BINDER / "requirements.txt")
     root_with_app = [t for t in installed if re.fullmatch(r"\./?\[([^]]*,)?app(,[^]]*)?\]", t.replace(" ", ""))]
     assert root_with_app, f"binder/ does not install '.[app]' (found: {installed})"
+    # and nothing pulls a (different) twidgets from the package index
+    from_index = [t for t in installed if re.match(r"twidgets\b", t, re.I)]
+    assert not from_index, f"binder/ installs twidgets from the index: {from_index}"
     if post.exists():
         assert os.access(post, os.X_OK), "binder/postBuild must be executable"
         assert post.read_text().startswith("#!"), "binder/postBuild needs a shebang line"
