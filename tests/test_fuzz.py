@@ -124,7 +124,18 @@ def tables(draw):
         st.just({}),
         st.integers(2000, 2040).map(lambda y: pd.DataFrame({"Year": [y]})),
     ))
-    return det_df, stg_df, glob
+    curves = None
+    if draw(st.integers(0, 4)) == 0:
+        n = draw(st.integers(0, 5))
+        objects = ["jet", "muon", "egamma", "tau", "B2G", "Higgs", "photon"]
+        curves = pd.DataFrame({
+            "Stage": [draw(st.sampled_from(names)) if draw(st.integers(0, 9)) else draw(_weird) for _ in range(n)],
+            "Object": [draw(st.sampled_from(objects)) if draw(st.integers(0, 9)) else draw(_weird) for _ in range(n)],
+            "Energy (GeV)": [draw(st.one_of(_num(0, 1e3), _weird)) for _ in range(n)],
+            "Efficiency": [draw(st.one_of(_num(0, 1), _weird)) for _ in range(n)],
+        }, dtype=object)
+        curves = _mutate(draw, curves)
+    return det_df, stg_df, glob, curves
 
 
 def _check_evaluation(s: System):
@@ -150,9 +161,9 @@ def _check_evaluation(s: System):
 @settings(max_examples=200, **_SETTINGS)
 @given(tables())
 def test_from_frames_gives_a_system_or_spec_error(t):
-    det, stg, glob = t
+    det, stg, glob, curves = t
     try:
-        s = System.from_frames(det, stg, glob)
+        s = System.from_frames(det, stg, glob, curves=curves)
     except SpecError as e:
         assert e.sheet in (None, "Detectors", "Triggers", "Global", "Curves")
         assert e.row is None or (isinstance(e.row, int) and e.row >= 1)
@@ -183,14 +194,14 @@ def valid_tables(draw):
     return pd.DataFrame(det), pd.DataFrame(stg), {"Year": draw(st.integers(1900, 2300))}
 
 
-@settings(max_examples=60, **_SETTINGS)
+@settings(max_examples=150, **_SETTINGS)
 @given(valid_tables())
 def test_valid_random_systems_evaluate_to_finite_non_negative_numbers(t):
     s = System.from_frames(*t)
     _check_evaluation(s)
 
 
-@settings(max_examples=30, **_SETTINGS)
+@settings(max_examples=60, **_SETTINGS)
 @given(st.dictionaries(st.sampled_from(["Intermediate.reduction_ratio", "Intermediate.skill_boost",
                                         "Global.op_efficiency", "Inner Tracker.data_bytes", "year",
                                         "Global.complexity", "Intermediate.classifier", "Disk.output",
@@ -203,3 +214,45 @@ def test_with_params_raises_only_parameter_or_spec_errors(values):
     except (twidgets.ParameterError, SpecError):
         return
     assert isinstance(s2, System)
+
+
+# ---------------------------------------------------------------- damaged files
+
+def _read_or_spec_error(data: bytes):
+    from twidgets.model.io import read_workbook
+    try:
+        s = read_workbook(data)
+    except SpecError as e:
+        assert e.problem
+        return None
+    assert isinstance(s, System)
+    return s
+
+
+@settings(max_examples=100, **_SETTINGS)
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=8))
+def test_flipped_bytes_give_a_system_or_spec_error(flips):
+    from malformed import base_bytes
+    data = bytearray(base_bytes())
+    for pos, value in flips:
+        data[pos % len(data)] = value
+    _read_or_spec_error(bytes(data))
+
+
+@settings(max_examples=100, **_SETTINGS)
+@given(st.sampled_from(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
+                        "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"]),
+       st.integers(0, 10**6), st.integers(0, 40),
+       st.one_of(st.text(max_size=20), st.sampled_from(["<", ">", "</row>", '<c r="Z99" t="n"><v>x</v></c>',
+                                                        '<c r="C2" t="s"><v>999</v></c>', '"', "&", "]]>"])))
+def test_edited_workbook_xml_gives_a_system_or_spec_error(member, at, cut, insert):
+    from malformed import base_bytes, rewrite_zip
+
+    def edit(body):
+        i = at % (len(body) + 1)
+        return body[:i] + insert.encode("utf-8", "surrogatepass") + body[i + cut:]
+
+    s = _read_or_spec_error(rewrite_zip(base_bytes(), edits={member: edit}))
+    if s is not None:
+        ev = twidgets.evaluate(s)
+        assert math.isfinite(ev.power) and ev.power >= 0

@@ -141,7 +141,6 @@ def read_workbook(source, *, name: str | None = None) -> System:
     files, files that are not workbooks, oversized files and invalid contents.
     """
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     label = None
     if isinstance(source, (bytes, bytearray)):
@@ -188,8 +187,7 @@ def read_workbook(source, *, name: str | None = None) -> System:
                                     keep_links=False)
     except SpecError:
         raise
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError,
-            TypeError, AttributeError, IndexError, zlib.error, RuntimeError, NotImplementedError) as e:
+    except Exception as e:  # zip, XML and openpyxl errors of a damaged or foreign file
         raise SpecError(f"this file cannot be read as an .xlsx workbook ({type(e).__name__}: {e}); "
                         "it may be truncated or in another format") from None
     try:
