@@ -41,7 +41,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .evaluate import METRICS, evaluate
-from .params import NUMERIC_PARAMS, RULES, check_values, split_param
+from .params import RULES, check_values, split_param
 from .progress import progress_reporter
 from .spec import System
 
