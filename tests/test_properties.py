@@ -95,7 +95,10 @@ def test_raising_a_stage_rr_never_raises_downstream_input(system, rr, factor):
     stage = next(n for n in system.nodes if n.kind == "stage" and n.output)
     ev = evaluate(system, {f"{stage.name}.reduction_ratio": np.array([rr, rr * factor])})
     before, after = ev.value(stage.output, "input_rate")
-    assert after <= before
+    # up to integer truncation: detector rates are split into whole relevant / irrelevant events
+    # and means of several inputs are floored
+    slack = 1 + len(system.node(stage.output).preds)
+    assert after <= before + slack
 
 
 @common
