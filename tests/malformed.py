@@ -276,6 +276,14 @@ def _corrupt_entry() -> bytes:
     return bytes(b)
 
 
+def _ods() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return out.getvalue()
+
+
 def _plain_zip() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -292,6 +300,9 @@ def _build_cases() -> list:
         Case("empty-file", lambda: b"", says=("not an .xlsx",)),
         Case("truncated-zip", _truncated, says=("truncated",)),
         Case("zip-without-workbook", _plain_zip, says=("cannot be read as an .xlsx",)),
+        Case("old-xls-or-encrypted", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000),
+             says=(".xls", "password", "save it as excel workbook (.xlsx)")),
+        Case("opendocument", _ods, says=("opendocument", ".xlsx")),
         Case("corrupt-zip-entry", _corrupt_entry, says=("damaged",)),
         Case("zip-bomb", zip_bomb_bytes, says=("expands to more than",)),
         # ---- sheets

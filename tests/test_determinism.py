@@ -53,6 +53,9 @@ _SCRIPT = textwrap.dedent('''
     out["hlt:classifier"] = digest(*(lambda c: (c.null_scores, c.pos_scores))(
         twidgets.evaluate(s.with_stage("Global", classifier="HLT"), seed=seed).classifier("Global")))
     out["gauss:display"] = digest(ev.classifier("Global").null_scores, ev.classifier("Global").pos_scores)
+    from twidgets.model.scenarios import paper_table, scenario_table
+    for label, table in (("paper", paper_table(seed=seed)), ("scenarios", scenario_table(seed=seed))):
+        out[label] = digest(*(table[c].to_numpy(dtype=float) for c in table.columns if table[c].dtype != object))
     try:
         res = twidgets.sweep(s, {"Intermediate.reduction_ratio": np.linspace(450, 40, 9),
                                  "Intermediate.skill_boost": np.linspace(0, 1, 5)},
@@ -104,6 +107,7 @@ def test_different_seeds_differ_for_the_monte_carlo_stage(runs):
     assert a["hlt:classifier"] != c["hlt:classifier"]
     assert a["grid"] != c["grid"]
     assert a["sweep"] != c["sweep"]
+    assert a["paper"] != c["paper"]  # the L1T samples differ, so do the published-table F1 values
 
 
 def test_subprocess_matches_this_process(runs):

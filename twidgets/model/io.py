@@ -168,6 +168,9 @@ def read_workbook(source, *, name: str | None = None) -> System:
             raise SpecError(f"cannot read {str(path)!r}: {e.strerror or e}") from None
     if len(data) > MAX_BYTES:
         raise SpecError(f"the workbook is larger than the {MAX_BYTES / 1e6:.0f} MB limit")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise SpecError("this is an old-style .xls workbook or a password-protected one; remove the password "
+                        "and save it as Excel Workbook (.xlsx)")
     if not data.startswith(b"PK"):
         raise SpecError("this is not an .xlsx workbook (an .xlsx file is a zip archive); "
                         "save it from your spreadsheet program as Excel Workbook (.xlsx)")
@@ -183,6 +186,8 @@ def read_workbook(source, *, name: str | None = None) -> System:
                 bad = f"? ({e})"
             if bad is not None:
                 raise SpecError(f"the workbook is damaged (entry {bad!r} is corrupt)")
+            if "mimetype" in zf.namelist() and b"opendocument" in zf.read("mimetype"):
+                raise SpecError("this is an OpenDocument spreadsheet (.ods); save it as Excel Workbook (.xlsx)")
         wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=False, keep_vba=False,
                                     keep_links=False)
     except SpecError:
