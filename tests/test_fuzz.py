@@ -10,6 +10,7 @@ import datetime as dt
 import math
 
 import numpy as np
+import pytest
 import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -256,3 +257,32 @@ def test_edited_workbook_xml_gives_a_system_or_spec_error(member, at, cut, inser
     if s is not None:
         ev = twidgets.evaluate(s)
         assert math.isfinite(ev.power) and ev.power >= 0
+
+
+# ---------------------------------------------------------------- complexity strings
+
+@settings(max_examples=200, **_SETTINGS)
+@given(st.one_of(st.text(max_size=40), st.text(max_size=30).map(lambda t: "poly:" + t),
+                 st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=9).map(
+                     lambda cs: "poly:" + ",".join(repr(c) for c in cs))))
+def test_any_complexity_string_parses_or_is_a_parameter_error(text):
+    from twidgets.model.complexity import Complexity, parse_complexity
+    try:
+        c = parse_complexity(text)
+    except twidgets.ParameterError as e:
+        assert "complexity" in str(e) or "coefficient" in str(e)
+        return
+    assert isinstance(c, Complexity)
+    assert parse_complexity(c.spec) == c  # the spec string reads back as the same model
+    ops = c(np.array([0.0, 1.0, 1e6]))
+    assert ops.shape == (3,)
+
+
+@settings(max_examples=100, **_SETTINGS)
+@given(st.lists(st.floats(0, 1e30, allow_nan=False), min_size=1, max_size=8))
+def test_poly_strings_keep_their_coefficients(coeffs):
+    from twidgets.model.complexity import parse_complexity
+    c = parse_complexity("poly:" + ",".join(repr(x) for x in coeffs))
+    assert c.coeffs == tuple(coeffs)
+    x = 1234.5
+    assert c(x) == pytest.approx(sum(k * x ** (i + 1) for i, k in enumerate(coeffs)), rel=1e-12)
