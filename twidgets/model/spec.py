@@ -129,6 +129,8 @@ def _text(value, col: Column, sheet: str, row: int) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         v = float(value)
         return str(int(v)) if v.is_integer() else str(v)
+    if col.kind == "complexity" and (isinstance(value, Complexity) or callable(value)):
+        return value  # API only: a Complexity model or a Python callable bytes -> ops
     raise SpecError(f"expected text, got {value!r}", sheet=sheet, row=row, column=col.header)
 
 
@@ -380,6 +382,20 @@ class System:
             first = min(stage_names.index(m) for m in members)
             raise SpecError(f"cycle: {' -> '.join(members + [members[0]])}; outputs must lead to the sink",
                             sheet="Triggers", row=first + 2, column="Output")
+
+        # every stage must receive events from some detector
+        fed = {r["output"] for r in det_rows}
+        live = set()
+        for start in fed:
+            node = start
+            while node and node not in live:
+                live.add(node)
+                node = next(r["output"] for r in stg_rows if r["name"] == node)
+        for i, r in enumerate(stg_rows):
+            if r["name"] not in live:
+                raise SpecError(f"stage {r['name']!r} receives no events: no detector's Category and no "
+                                "upstream stage's Output leads to it; connect it or delete the row",
+                                sheet="Triggers", row=i + 2, column="Name")
 
         # per-stage checks
         for i, r in enumerate(stg_rows):
