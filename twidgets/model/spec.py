@@ -384,13 +384,13 @@ class System:
                             sheet="Triggers", row=first + 2, column="Output")
 
         # every stage must receive events from some detector
-        fed = {r["output"] for r in det_rows}
+        output_of = {r["name"]: r["output"] for r in stg_rows}
         live = set()
-        for start in fed:
+        for start in {r["output"] for r in det_rows}:
             node = start
             while node and node not in live:
                 live.add(node)
-                node = next(r["output"] for r in stg_rows if r["name"] == node)
+                node = output_of[node]
         for i, r in enumerate(stg_rows):
             if r["name"] not in live:
                 raise SpecError(f"stage {r['name']!r} receives no events: no detector's Category and no "
