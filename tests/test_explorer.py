@@ -290,3 +290,18 @@ def test_new_views_draw_the_current_map(explorer, reference):
     np.testing.assert_array_equal(np.asarray(data[0]["z"]), reference.metric("f1").T)
     assert list(data[-1]["x"]) == [101.5] and list(data[-1]["y"]) == [0.5]
     assert len(explorer.pareto._widget_data[1]["x"]) == len(reference.pareto())
+
+
+def test_click_callbacks_survive_the_renewal_of_the_figures(explorer):
+    old = explorer.contour
+    old._view_count = 1
+    explorer.pareto._view_count = 1
+    assert explorer.contour is not old and explorer.contour_box.children == (explorer.contour,)
+    explorer.contour._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {"xs": [60.0], "ys": [0.9], "point_indexes": [[18, 19]], "trace_indexes": [0]}}
+    assert explorer.selected == {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}
+    assert list(explorer.contour.data[-1].x) == [pytest.approx(60.5)]
+    explorer.pareto.data[1]._dispatch_on_click(Points(point_inds=[0], xs=[0], ys=[0], trace_name="front",
+                                                      trace_index=1), None)
+    assert explorer.selected != {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}

@@ -28,7 +28,7 @@ import traitlets
 from ..model import ParameterError, System, load_system
 from ..model.params import RULES, UNITS, split_param
 from ..model.scenarios import SCENARIOS
-from .figures import updating
+from .figures import FigureBox, updating
 from .inspector import DEFAULT_SYSTEM
 
 __all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
@@ -215,7 +215,7 @@ class SweepExplorer(widgets.VBox):
         self.download = widgets.HTML()
         self.download.add_class("tw-download-csv")
 
-        self.contour = go.FigureWidget(
+        contour = go.FigureWidget(
             data=[go.Contour(name="map", contours=dict(showlabels=True, labelfont=dict(size=11, color="white")),
                              colorbar=dict(title="F1 score"), hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<br>%{z:.4g}"
                                                                               "<extra></extra>")]
@@ -227,9 +227,9 @@ class SweepExplorer(widgets.VBox):
                                       line=dict(color="black", width=3)))],
             layout=go.Layout(height=430, margin=dict(l=60, r=10, t=40, b=50),
                              legend=dict(orientation="h", y=-0.2, x=0.0)))
-        self.contour_box = widgets.Box([self.contour])
+        self.contour_box = FigureBox(contour)
         self.contour_box.add_class("tw-contour")
-        self.pareto = go.FigureWidget(
+        pareto = go.FigureWidget(
             data=[go.Scatter(x=[], y=[], mode="markers", name="grid points",
                              marker=dict(size=4, color="lightgray")),
                   go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front",
@@ -239,7 +239,7 @@ class SweepExplorer(widgets.VBox):
             layout=go.Layout(height=330, margin=dict(l=60, r=10, t=40, b=50), title="Pareto front",
                              xaxis_title="scaled power (MW)", yaxis_title="F1 score",
                              legend=dict(orientation="h", y=-0.25, x=0.0)))
-        self.pareto_box = widgets.Box([self.pareto])
+        self.pareto_box = FigureBox(pareto)
         self.pareto_box.add_class("tw-pareto")
 
         self.contour.data[0].on_click(self._on_click)
@@ -268,6 +268,16 @@ class SweepExplorer(widgets.VBox):
             widgets.HBox([self.progress, self.status_html, self.download]),
         ])
         return [axes, self.contour_box, self.selected_html, self.pareto_box]
+
+    @property
+    def contour(self) -> go.FigureWidget:
+        """The live map FigureWidget (renewed once when a page first shows it)."""
+        return self.contour_box.figure
+
+    @property
+    def pareto(self) -> go.FigureWidget:
+        """The live Pareto FigureWidget."""
+        return self.pareto_box.figure
 
     @contextlib.contextmanager
     def _hold(self):

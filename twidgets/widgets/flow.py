@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation
-from .figures import updating
+from .figures import FigureBox, updating
 from .panels import format_rate
 
 __all__ = ["UNITS", "stream_shares", "flow_nodes", "flow_links", "sankey_arguments", "FlowView"]
@@ -187,9 +187,9 @@ class FlowView(widgets.VBox):
 
     def __init__(self, evaluation: Evaluation | None = None, unit: str = "events", **kwargs):
         self._shape = None
-        self.figure = go.FigureWidget(data=[go.Sankey()],
-                                      layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
-        self.box = widgets.Box([self.figure], layout=widgets.Layout(width="100%"))
+        figure = go.FigureWidget(data=[go.Sankey()],
+                                 layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
+        self.box = FigureBox(figure, layout=widgets.Layout(width="100%"))
         self.box.add_class("tw-flow")
         self.unit_toggle = widgets.ToggleButtons(options=list(UNITS.items()), value=unit, description="Width")
         self.unit_toggle.add_class("tw-flow-unit")
@@ -199,6 +199,11 @@ class FlowView(widgets.VBox):
         self.unit = unit
         self.observe(self._redraw, names=["evaluation", "unit"])
         self.evaluation = evaluation
+
+    @property
+    def figure(self) -> go.FigureWidget:
+        """The live Sankey FigureWidget (renewed once when a page first shows it)."""
+        return self.box.figure
 
     def _redraw(self, change=None):
         ev = self.evaluation

@@ -23,7 +23,7 @@ import traitlets
 
 from ..model import Evaluation, ParameterError, System, evaluate, load_system
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
-from .figures import updating
+from .figures import FigureBox, updating
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
 
@@ -152,13 +152,13 @@ class StageInspector(widgets.VBox):
         self.scale_slider = widgets.FloatSlider(value=1.0, min=0.05, max=5.0, step=0.05, description="Skill scale",
                                                 readout_format=".2f", style={"description_width": "initial"})
         self.scale_slider.add_class("tw-scale-slider")
-        self.figure = go.FigureWidget(
+        figure = go.FigureWidget(
             data=[go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
                   go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6)],
             layout=go.Layout(barmode="overlay", bargap=0.0, height=320, margin=dict(l=50, r=10, t=40, b=40),
                              xaxis_title="score", yaxis_title="samples per bin",
                              legend=dict(orientation="h", y=1.12, x=0.0)))
-        self.histogram = widgets.Box([self.figure])
+        self.histogram = FigureBox(figure)
         self.histogram.add_class("tw-histogram")
         self.headline = widgets.HTML()
         self.headline.add_class("tw-headline")
@@ -179,6 +179,11 @@ class StageInspector(widgets.VBox):
         numbers = widgets.HBox([self.headline, self.confusion, self.stage_figures],
                                layout=widgets.Layout(flex_flow="row wrap"))
         return [sliders, self.histogram, numbers, self.message]
+
+    @property
+    def figure(self) -> go.FigureWidget:
+        """The live histogram FigureWidget (renewed once when a page first shows it)."""
+        return self.histogram.figure
 
     @contextlib.contextmanager
     def _hold(self):
