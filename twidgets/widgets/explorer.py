@@ -210,7 +210,7 @@ class SweepExplorer(widgets.VBox):
         self.progress.add_class("tw-progress")
         self.status_html = widgets.HTML()
         self.status_html.add_class("tw-status")
-        self.selected_html = widgets.HTML("no point selected: click the map")
+        self.selected_html = widgets.HTML("click the map to pick a point")
         self.selected_html.add_class("tw-selected")
         self.download = widgets.HTML()
         self.download.add_class("tw-download-csv")
@@ -508,7 +508,7 @@ class SweepExplorer(widgets.VBox):
                 marker.x, marker.y = [], []
             with updating(self.pareto):
                 self.pareto.data[2].update(x=[], y=[])
-            self.selected_html.value = "no point selected: click the map"
+            self.selected_html.value = "click the map to pick a point"
             return
         xs, ys = self._grids
         ix, iy = snap(xs, sel[self.x]), snap(ys, sel[self.y])
