@@ -277,3 +277,12 @@ def test_figure_is_renewed_once_when_a_page_shows_it(inspector, pu200):
     assert inspector.figure._widget_data is snapshot
     assert line_x(inspector) == twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier(
         "Intermediate").threshold
+
+
+def test_a_structural_override_the_model_refuses_is_shown_not_raised(inspector):
+    ev = inspector.evaluation
+    inspector.overrides = {"Global.classifier": "Bogus"}
+    assert "tw-error" in inspector.message.value and "Bogus" in inspector.message.value
+    assert inspector.evaluation is ev
+    inspector.overrides = {}
+    assert inspector.message.value == ""

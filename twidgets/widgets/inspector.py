@@ -14,6 +14,7 @@ overrides (``"Stage.param" -> value``); the histograms are binned once per class
 from __future__ import annotations
 
 import contextlib
+import html
 import math
 
 import ipywidgets as widgets
@@ -295,7 +296,7 @@ class StageInspector(widgets.VBox):
         try:
             ev = evaluate(self.system, self.overrides, seed=self.seed)
         except (ParameterError, ValueError) as exc:
-            self.message.value = f'<span class="tw-error">{_escape(str(exc))}</span>'
+            self.message.value = f'<span class="tw-error">{html.escape(str(exc))}</span>'
             return
         self.message.value = ""
         self.set_trait("evaluation", ev)
@@ -374,7 +375,3 @@ class StageInspector(widgets.VBox):
             return float("nan")
         return float(ev.classifier(self.stage).threshold)
 
-
-def _escape(text: str) -> str:
-    import html
-    return html.escape(text)
