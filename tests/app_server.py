@@ -14,6 +14,11 @@ import time
 from pathlib import Path
 
 URL_RE = re.compile(r"(http://\S+/)")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+#: Where browser tests save screenshots: the README's docs/screenshots only when asked to update them.
+SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("TWIDGETS_UPDATE_SCREENSHOTS") == "1"
+               else ARTIFACTS / "screenshots")
 
 
 def free_port() -> int:

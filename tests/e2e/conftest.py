@@ -1,8 +1,9 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright (no Playwright browser download).
 
 The browser is ``$TWIDGETS_CHROMIUM`` or ``/usr/bin/chromium``; the tests are skipped only when
-neither exists. Timings go to ``test-artifacts/e2e-timings.json``, screenshots to
-``docs/screenshots/``.
+neither exists. Timings go to ``test-artifacts/e2e-timings.json``; screenshots to
+``test-artifacts/screenshots/``, or to ``docs/screenshots/`` (the README's) when
+``TWIDGETS_UPDATE_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/app_server.py
 
-from app_server import AppProcess, free_port  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-ARTIFACTS = ROOT / "test-artifacts"
+from app_server import ARTIFACTS, ROOT, SCREENSHOTS, AppProcess, free_port  # noqa: E402,F401
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -39,8 +36,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # module scope: Playwright's sync API keeps an asyncio loop running while it is open, which
+    # would break later tests (outside tests/e2e) that run their own loop
     exe = chromium_path()
     if exe is None:
         pytest.skip("no Chromium: install Debian's chromium or set TWIDGETS_CHROMIUM")

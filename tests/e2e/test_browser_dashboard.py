@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from app_server import SCREENSHOTS  # docs/screenshots only with TWIDGETS_UPDATE_SCREENSHOTS=1
 
 # ---------------------------------------------------------------------------------- page helpers
 RENDERED = """() => {
@@ -48,6 +48,20 @@ def _is_external(url: str) -> bool:
 
 def _text(page, selector):
     return page.locator(selector).first.inner_text().strip()
+
+
+def _settled_text(page, selector, quiet_ms=1000, timeout_ms=20_000):
+    """The text of ``selector`` once it has not changed for ``quiet_ms`` (updates still in flight
+    from an earlier action land first)."""
+    waited, last = 0, _text(page, selector)
+    quiet = 0
+    while quiet < quiet_ms and waited < timeout_ms:
+        page.wait_for_timeout(250)
+        waited += 250
+        now = _text(page, selector)
+        quiet = quiet + 250 if now == last else 0
+        last = now
+    return last
 
 
 def _number(page, selector):
@@ -214,8 +228,8 @@ def test_editing_detector_bytes_changes_the_power(dashboard):
 
 def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
     page = dashboard
-    power_before = _text(page, ".twidgets-inspector .tw-power")
-    f1_before = _text(page, ".twidgets-inspector .tw-f1")
+    power_before = _settled_text(page, ".twidgets-inspector .tw-power")
+    f1_before = _settled_text(page, ".twidgets-inspector .tw-f1")
     cell = _detector_cell(page, "Outer Tracker PS", "Data (bytes)")
     cell.locator("input").fill("-5")
     cell.locator("input").press("Enter")
