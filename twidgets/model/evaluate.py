@@ -346,7 +346,7 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
             if n.preds:
                 neg = _floor(sum(out[q]["fp"] for q in n.preds) / len(n.preds))
                 pos = _floor(sum(out[q]["tp"] for q in n.preds) / len(n.preds))
-                msg = sum(out[q]["message_bytes"] * (1.0 - p(nodes_by(system, q), "compression")) for q in n.preds)
+                msg = sum(out[q]["message_bytes"] * (1.0 - p(system.node(q), "compression")) for q in n.preds)
                 msg = msg + p(n, "data_bytes")
             else:
                 neg = pos = np.zeros(())
@@ -415,6 +415,3 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
             conf = conf + c
     return Evaluation(system, seed, dict(overrides or {}), tuple(shape), year, out, edges, conf, classifiers)
 
-
-def nodes_by(system: System, name: str) -> Node:
-    return system.node(name)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import html
 import math
 import time
@@ -25,6 +24,7 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
+from .controls import QuietObservers
 from ..model import ParameterError, System, load_system
 from ..model.params import RULES, UNITS, split_param
 from ..model.scenarios import SCENARIOS
@@ -109,7 +109,7 @@ def _running_loop():
         return None
 
 
-class SweepExplorer(widgets.VBox):
+class SweepExplorer(QuietObservers, widgets.VBox):
     """Contour map of a metric over two ``"Stage.param"`` parameters, with a Pareto view.
 
     Parameters
@@ -160,7 +160,6 @@ class SweepExplorer(widgets.VBox):
             system = load_system(system)
         if not isinstance(system, System):
             raise ParameterError(f"SweepExplorer needs a System, got {type(system).__name__}")
-        self._quiet = 0
         self._pending = None
         self._grids = (np.empty(0), np.empty(0))
         self._build_controls()
@@ -279,13 +278,6 @@ class SweepExplorer(widgets.VBox):
         """The live Pareto FigureWidget."""
         return self.pareto_box.figure
 
-    @contextlib.contextmanager
-    def _hold(self):
-        self._quiet += 1
-        try:
-            yield
-        finally:
-            self._quiet -= 1
 
     def _controls_from_traits(self):
         with self._hold():

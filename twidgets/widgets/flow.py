@@ -68,16 +68,21 @@ def _group_label(category: str) -> str:
     return f"{category} detectors"
 
 
+def _detector_groups(system) -> dict:
+    """``{category stage: [detector names]}`` in table order."""
+    groups = {}
+    for node in system.nodes:
+        if node.kind == "detector":
+            groups.setdefault(node.output, []).append(node.name)
+    return groups
+
+
 def _node_rows(ev: Evaluation) -> list[dict]:
     """One row per Sankey node: label, kind (detectors / stage / rejected), detectors (names
     of a group), op_power and link_power (W), power (W, their sum)."""
     system = ev.system
     rows = []
-    groups = {}
-    for node in system.nodes:
-        if node.kind == "detector":
-            groups.setdefault(node.output, []).append(node.name)
-    for category, members in groups.items():
+    for category, members in _detector_groups(system).items():
         link = sum(_q(ev, d, "link_power") for d in members)
         op = sum(_q(ev, d, "op_power") for d in members)
         rows.append({"label": _group_label(category), "kind": "detectors", "detectors": tuple(members),
@@ -117,11 +122,7 @@ def _link_rows(ev: Evaluation, unit: str) -> list[dict]:
     system = ev.system
     shares = stream_shares(system)
     rows = []
-    groups = {}
-    for node in system.nodes:
-        if node.kind == "detector":
-            groups.setdefault(node.output, []).append(node.name)
-    for category, members in groups.items():
+    for category, members in _detector_groups(system).items():
         rate = float(np.mean([_q(ev, d, "output_rate") for d in members]))
         weighted = sum(_q(ev, d, "output_rate") * shares[d] for d in members)
         thr = sum(_link(ev, d)["throughput"] for d in members)

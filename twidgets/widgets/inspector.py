@@ -13,7 +13,6 @@ overrides (``"Stage.param" -> value``); the histograms are binned once per class
 
 from __future__ import annotations
 
-import contextlib
 import html
 import math
 
@@ -22,6 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
+from .controls import QuietObservers
 from ..model import Evaluation, ParameterError, System, evaluate, load_system
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from .figures import FigureBox, updating
@@ -76,7 +76,7 @@ def _log_bounds(value: float, low_exp: float = 0.0) -> tuple[float, float]:
     return low_exp, top
 
 
-class StageInspector(widgets.VBox):
+class StageInspector(QuietObservers, widgets.VBox):
     """Inspect one trigger stage of a :class:`~twidgets.System`.
 
     Parameters
@@ -113,7 +113,6 @@ class StageInspector(widgets.VBox):
             system = load_system(system)
         if not isinstance(system, System):
             raise ParameterError(f"StageInspector needs a System, got {type(system).__name__}")
-        self._quiet = 0
         self._bins = int(bins)
         self._binned = {}
         self._build_controls()
@@ -186,14 +185,6 @@ class StageInspector(widgets.VBox):
         """The live histogram FigureWidget (renewed once when a page first shows it)."""
         return self.histogram.figure
 
-    @contextlib.contextmanager
-    def _hold(self):
-        """Suppress the widget's own observers while it sets several controls at once."""
-        self._quiet += 1
-        try:
-            yield
-        finally:
-            self._quiet -= 1
 
     # ------------------------------------------------------------------ validation
     @traitlets.validate("stage")
