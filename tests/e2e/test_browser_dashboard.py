@@ -233,14 +233,20 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
     cell = _detector_cell(page, "Outer Tracker PS", "Data (bytes)")
     cell.locator("input").fill("-5")
     cell.locator("input").press("Enter")
-    page.wait_for_selector('table.tw-detectors tr.tw-row[data-name="Outer Tracker PS"] '
-                           'td[data-column="Data (bytes)"].tw-invalid', timeout=30_000)
+    try:
+        page.wait_for_selector('table.tw-detectors tr.tw-row[data-name="Outer Tracker PS"] '
+                               'td[data-column="Data (bytes)"].tw-invalid', timeout=30_000)
+    except PlaywrightTimeout:  # say what the page shows instead
+        pytest.fail("the invalid cell was not marked; cell: "
+                    f"{_detector_cell(page, 'Outer Tracker PS', 'Data (bytes)').inner_html()!r}; errors: "
+                    f"{page.locator('.tw-errors').first.inner_text()!r}; status: "
+                    f"{page.locator('.tw-editor-status').first.inner_text()!r}")
     message = cell.locator(".tw-error").inner_text()
     assert message.strip(), "the invalid cell has no message"
     assert "Data (bytes)" in page.locator(".tw-errors").inner_text()
     page.wait_for_timeout(1500)  # any (wrong) recomputation would have landed by now
-    assert _text(page, ".twidgets-inspector .tw-power") == power_before
-    assert _text(page, ".twidgets-inspector .tw-f1") == f1_before
+    assert _text(page, ".twidgets-inspector .tw-power") == power_before, "power changed after an invalid edit"
+    assert _text(page, ".twidgets-inspector .tw-f1") == f1_before, "F1 changed after an invalid edit"
     # the typed text stays visible for fixing
     assert _detector_cell(page, "Outer Tracker PS", "Data (bytes)").locator("input").input_value() == "-5"
 
