@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtr
 
-from .curves import ParametricCurve, TabulatedCurve, calibrate_slope
+from .curves import ParametricCurve, calibrate_slope
 from .errors import ParameterError
 
 __all__ = [

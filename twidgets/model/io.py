@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import SpecError
-from .params import CURVE_COLUMNS, DETECTOR_COLUMNS, STAGE_COLUMNS
 from .spec import System
 
 __all__ = ["read_workbook", "write_workbook", "load_system", "list_systems", "bundled_path",

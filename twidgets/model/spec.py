@@ -25,7 +25,7 @@ from .classifiers import CLASSIFIER_KINDS, DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
 from .params import (
-    CURVE_COLUMNS, DETECTOR_COLUMNS, GLOBAL_COLUMNS, NUMERIC_PARAMS, RULES, STAGE_COLUMNS, Column,
+    CURVE_COLUMNS, DETECTOR_COLUMNS, GLOBAL_COLUMNS, RULES, STAGE_COLUMNS, Column,
     check_values, split_param,
 )
 

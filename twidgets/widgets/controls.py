@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["QuietObservers"]
+from ..model import ParameterError, System, load_system
+
+__all__ = ["QuietObservers", "as_system", "DEFAULT_SYSTEM"]
+
+#: System a widget shows when none is given.
+DEFAULT_SYSTEM = "cms-hllhc-pu200"
+
+
+def as_system(system, widget: str) -> System:
+    """A widget's ``system`` argument as a System: ``None`` (the default system), a bundled
+    name or workbook path, or a System. Anything else is a :class:`ParameterError`."""
+    if system is None:
+        system = load_system(DEFAULT_SYSTEM)
+    elif isinstance(system, str):
+        system = load_system(system)
+    if not isinstance(system, System):
+        raise ParameterError(f"{widget} needs a System, got {type(system).__name__}")
+    return system
 
 
 class QuietObservers:

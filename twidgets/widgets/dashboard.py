@@ -23,7 +23,8 @@ from ..model import ParameterError, System, list_systems, load_system
 from ..model.scenarios import SCENARIOS, scenario
 from .explorer import DEFAULT_NUM, SweepExplorer
 from .flow import FlowView
-from .inspector import DEFAULT_SYSTEM, StageInspector
+from .controls import QuietObservers, as_system
+from .inspector import StageInspector
 
 __all__ = ["Dashboard", "picker_options", "EDITED"]
 
@@ -48,7 +49,7 @@ def load_choice(value: str) -> System:
     raise ParameterError(f"unknown picker choice {value!r}; use 'system:<name>' or 'scenario:<name>'")
 
 
-class Dashboard(widgets.VBox):
+class Dashboard(QuietObservers, widgets.VBox):
     """The three widgets composed and linked, plus a Sankey flow and a system picker.
 
     Parameters
@@ -77,13 +78,7 @@ class Dashboard(widgets.VBox):
                  debounce: float = 0.3, num: int = DEFAULT_NUM, **kwargs):
         from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
 
-        if system is None:
-            system = load_system(DEFAULT_SYSTEM)
-        elif isinstance(system, str):
-            system = load_system(system)
-        if not isinstance(system, System):
-            raise ParameterError(f"Dashboard needs a System, got {type(system).__name__}")
-        self._quiet = 0
+        system = as_system(system, "Dashboard")
         self.editor = SystemEditor(system)
         self.inspector = StageInspector(system, stage=stage, seed=seed)
         self.explorer = SweepExplorer(system, seed=seed, debounce=debounce, num=num)
@@ -142,14 +137,11 @@ class Dashboard(widgets.VBox):
         self.explorer.system = new  # the explorer debounces its own sweep
 
     def _mark_edited(self):
-        self._quiet += 1
-        try:
+        with self._hold():
             opts = list(self.picker.options)
             if EDITED not in [v for _, v in opts]:
                 self.picker.options = [("(edited system)", EDITED)] + opts
             self.picker.value = EDITED
-        finally:
-            self._quiet -= 1
 
     def _on_evaluation(self, change):
         self.flow.evaluation = change["new"]

@@ -59,7 +59,8 @@ import traitlets
 from ..model.classifiers import CLASSIFIER_KINDS
 from ..model.complexity import NAMED as _NAMED_COMPLEXITIES
 from ..model.errors import SpecError
-from ..model.io import load_system, read_workbook
+from ..model.io import read_workbook
+from .controls import as_system
 from ..model.params import DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, UNITS
 from ..model.spec import System
 
@@ -483,10 +484,7 @@ class SystemEditor(anywidget.AnyWidget):
     max_upload_bytes = traitlets.Int(MAX_UPLOAD_BYTES).tag(sync=True)
 
     def __init__(self, system: System | str | None = None, **kwargs):
-        if system is None:
-            system = "cms-hllhc-pu200"
-        if not isinstance(system, System):
-            system = load_system(system)
+        system = as_system(system, "SystemEditor")
         self._draft = SystemDraft(system)
         self._upload_problem = None
         super().__init__(system=system, **kwargs)

@@ -24,12 +24,11 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
-from .controls import QuietObservers
-from ..model import ParameterError, System, load_system
+from .controls import QuietObservers, as_system
+from ..model import ParameterError, System
 from ..model.params import RULES, UNITS, split_param
 from ..model.scenarios import SCENARIOS
 from .figures import FigureBox, updating
-from .inspector import DEFAULT_SYSTEM
 
 __all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
 
@@ -154,12 +153,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                  y: str = "Intermediate.skill_boost", metric: str = "f1", *, x_range=None, y_range=None,
                  num: int = DEFAULT_NUM, sigma: float = 0.0, repeats: int = 1, seed: int = 0,
                  debounce: float = 0.3, **kwargs):
-        if system is None:
-            system = load_system(DEFAULT_SYSTEM)
-        elif isinstance(system, str):
-            system = load_system(system)
-        if not isinstance(system, System):
-            raise ParameterError(f"SweepExplorer needs a System, got {type(system).__name__}")
+        system = as_system(system, "SweepExplorer")
         self._pending = None
         self._grids = (np.empty(0), np.empty(0))
         self._build_controls()

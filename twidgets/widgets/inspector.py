@@ -21,8 +21,8 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
-from .controls import QuietObservers
-from ..model import Evaluation, ParameterError, System, evaluate, load_system
+from .controls import DEFAULT_SYSTEM, QuietObservers, as_system  # noqa: F401  (DEFAULT_SYSTEM re-exported)
+from ..model import Evaluation, ParameterError, System, evaluate
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from .figures import FigureBox, updating
 from .histograms import DEFAULT_BINS, bin_scores
@@ -31,7 +31,6 @@ from .panels import confusion_html, headline_html, stage_html
 __all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides"]
 
 #: The system a widget loads when it is given none.
-DEFAULT_SYSTEM = "cms-hllhc-pu200"
 
 _STAGE_QUANTITIES = ("input_rate", "output_rate", "reduction_ratio", "message_bytes", "ops", "op_power",
                      "link_power", "cumulative_energy_per_event", "contingency")
@@ -107,12 +106,7 @@ class StageInspector(QuietObservers, widgets.VBox):
 
     def __init__(self, system: System | None = None, stage: str = "Intermediate", *, overrides=None, seed: int = 0,
                  bins: int = DEFAULT_BINS, **kwargs):
-        if system is None:
-            system = load_system(DEFAULT_SYSTEM)
-        elif isinstance(system, str):
-            system = load_system(system)
-        if not isinstance(system, System):
-            raise ParameterError(f"StageInspector needs a System, got {type(system).__name__}")
+        system = as_system(system, "StageInspector")
         self._bins = int(bins)
         self._binned = {}
         self._build_controls()
