@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _hlt(x):
     k1, k2, k3 = HLT_CPU_COEFFS
-    return k3 * x ** 3 + k2 * x ** 2 + k1 * x
+    return k3 * x**3 + k2 * x**2 + k1 * x
 
 
 FUNCS = {"Global": _hlt, "Intermediate": lambda x: x / 2.0e6}
@@ -84,19 +84,36 @@ def main(argv=None) -> int:
     rr = np.linspace(450, 40, 101)
     boost = np.linspace(0, 1.0, 101)
     rows = [
-        ("construct_graph (pile-up 200)", median_time(
-            lambda: construct_graph(tables.detectors, t, tables.globals, FUNCS), 5, 5), "s"),
+        (
+            "construct_graph (pile-up 200)",
+            median_time(lambda: construct_graph(tables.detectors, t, tables.globals, FUNCS), 5, 5),
+            "s",
+        ),
         ("deepcopy(graph)", median_time(lambda: copy.deepcopy(ex), 5, 200), "s"),
         ("update_throughput(graph)", median_time(lambda: update_throughput(ex), 5, 200), "s"),
         ("one vary_system call", median_time(lambda: vary_system(ex, 300.0, 0.2), 5, 200), "s"),
     ]
     if not args.no_loop:
-        rows.append(("101 x 101 vary_system loop", median_time(
-            lambda: [[vary_system(ex, r, s) for r in rr] for s in boost], args.repeats), "s"))
+        rows.append(
+            (
+                "101 x 101 vary_system loop",
+                median_time(lambda: [[vary_system(ex, r, s) for r in rr] for s in boost], args.repeats),
+                "s",
+            )
+        )
     system = twidgets.load_system("cms-hllhc-pu200").with_params({"Global.complexity": "hlt-cpu"})
-    rows.append(("same grid, one vectorised evaluate", median_time(
-        lambda: twidgets.evaluate(system, {"Intermediate.reduction_ratio": rr[None, :],
-                                           "Intermediate.skill_boost": boost[:, None]}), 5), "s"))
+    rows.append(
+        (
+            "same grid, one vectorised evaluate",
+            median_time(
+                lambda: twidgets.evaluate(
+                    system, {"Intermediate.reduction_ratio": rr[None, :], "Intermediate.skill_boost": boost[:, None]}
+                ),
+                5,
+            ),
+            "s",
+        )
+    )
     if args.workflow:
         sys.path.insert(0, str(ROOT / "tests"))
         import seed_runner

@@ -39,8 +39,10 @@ print(json.dumps({"import": t1 - t0, "load": t2 - t1, "build": t3 - t2, "first_e
 
 
 def cold(repeat: int) -> dict:
-    runs = [json.loads(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True,
-                                      check=True).stdout) for _ in range(repeat)]
+    runs = [
+        json.loads(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout)
+        for _ in range(repeat)
+    ]
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
@@ -66,8 +68,10 @@ def main(argv=None) -> None:
     one = timed(lambda: twidgets.evaluate(s), max(50, args.repeat * 20))
     rr = np.linspace(450, 40, 101)[None, :]
     boost = np.linspace(0, 1, 101)[:, None]
-    grid = timed(lambda: twidgets.evaluate(
-        s, {"Intermediate.reduction_ratio": rr, "Intermediate.skill_boost": boost}), args.repeat)
+    grid = timed(
+        lambda: twidgets.evaluate(s, {"Intermediate.reduction_ratio": rr, "Intermediate.skill_boost": boost}),
+        args.repeat,
+    )
 
     rows = [
         ("import twidgets (for reference)", c["import"], None),

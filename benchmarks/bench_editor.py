@@ -35,20 +35,31 @@ def bench_editor(repeats: int = REPEATS) -> dict:
     editor.observe(lambda change: received.append(change["new"]), "system")
 
     def valid_edit(i):
-        editor._handle_custom_msg({"type": "edit", "table": "detectors", "row": 0, "column": "Data (bytes)",
-                                   "value": str(1_000_000 + i)}, [])
+        editor._handle_custom_msg(
+            {"type": "edit", "table": "detectors", "row": 0, "column": "Data (bytes)", "value": str(1_000_000 + i)}, []
+        )
 
     def stage_edit(i):
-        editor._handle_custom_msg({"type": "edit", "table": "stages", "row": 4, "column": "Reduction Ratio",
-                                   "value": str(50 + i)}, [])
+        editor._handle_custom_msg(
+            {"type": "edit", "table": "stages", "row": 4, "column": "Reduction Ratio", "value": str(50 + i)}, []
+        )
 
     def invalid_edit(i):
-        editor._handle_custom_msg({"type": "edit", "table": "stages", "row": 4, "column": "Reduction Ratio",
-                                   "value": "0.5" if i % 2 == 0 else "abc"}, [])
+        editor._handle_custom_msg(
+            {
+                "type": "edit",
+                "table": "stages",
+                "row": 4,
+                "column": "Reduction Ratio",
+                "value": "0.5" if i % 2 == 0 else "abc",
+            },
+            [],
+        )
 
     def rename(i):
-        editor._handle_custom_msg({"type": "edit", "table": "stages", "row": 0, "column": "Name",
-                                   "value": f"Tracking {i}"}, [])
+        editor._handle_custom_msg(
+            {"type": "edit", "table": "stages", "row": 0, "column": "Name", "value": f"Tracking {i}"}, []
+        )
 
     def edit_and_evaluate(i):
         valid_edit(i + 1000)

@@ -58,6 +58,7 @@ def _maxrss_mib() -> float:
 
 def _traced_peak_mib(fn) -> float:
     import tracemalloc
+
     tracemalloc.start()
     try:
         fn()
@@ -69,10 +70,11 @@ def _traced_peak_mib(fn) -> float:
 # ---------------------------------------------------------------------------- child processes
 def child(case: str, runs: int) -> dict:
     import twidgets
+
     system = twidgets.load_system(SYSTEM)
     out = {}
     if case == "local3d":
-        run = lambda: twidgets.sweep(system, grid_3d(), progress=False)  # noqa: E731
+        run = lambda: twidgets.sweep(system, grid_3d(), progress=False)
         t0 = time.perf_counter()
         res = run()
         out["cold"] = time.perf_counter() - t0
@@ -82,20 +84,20 @@ def child(case: str, runs: int) -> dict:
         out["shape"] = list(res.shape)
     elif case == "cluster3d":
         import distributed
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
         client = distributed.Client(cluster)
         try:
-            run = lambda: twidgets.sweep(system, grid_3d(), executor=client, progress=False)  # noqa: E731
+            run = lambda: twidgets.sweep(system, grid_3d(), executor=client, progress=False)
             t0 = time.perf_counter()
             res = run()
             out["cold"] = time.perf_counter() - t0
             out["times"] = _timed(run, runs)
-            workers = client.run(lambda: __import__("resource").getrusage(
-                __import__("resource").RUSAGE_SELF).ru_maxrss / 1024.0)
+            workers = client.run(
+                lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss / 1024.0
+            )
             out["rss_mib"] = _maxrss_mib() + sum(workers.values())
-            out["rss_detail"] = {"client": _maxrss_mib(), **{f"worker{i}": v for i, v in
-                                                             enumerate(workers.values())}}
+            out["rss_detail"] = {"client": _maxrss_mib(), **{f"worker{i}": v for i, v in enumerate(workers.values())}}
             out["shape"] = list(res.shape)
         finally:
             client.close()
@@ -106,8 +108,9 @@ def child(case: str, runs: int) -> dict:
 
 
 def run_child(case: str, runs: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", case, "--runs", str(runs)],
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", case, "--runs", str(runs)], capture_output=True, text=True, timeout=1800
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{case} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -126,6 +129,7 @@ def main(argv=None):
         return 0
 
     import twidgets
+
     system = twidgets.load_system(SYSTEM)
     rows = []
 
@@ -133,8 +137,16 @@ def main(argv=None):
     twidgets.sweep(system, grid_2d(), progress=False)
     cold = time.perf_counter() - t0
     times = _timed(lambda: twidgets.sweep(system, grid_2d(), progress=False), args.runs)
-    rows.append(("101 x 101 RR x skill", cold, times, 0.5, _traced_peak_mib(
-        lambda: twidgets.sweep(system, grid_2d(), progress=False)), None))
+    rows.append(
+        (
+            "101 x 101 RR x skill",
+            cold,
+            times,
+            0.5,
+            _traced_peak_mib(lambda: twidgets.sweep(system, grid_2d(), progress=False)),
+            None,
+        )
+    )
 
     t0 = time.perf_counter()
     twidgets.sweep(system, grid_2d(), repeats=10, progress=False)
@@ -144,9 +156,11 @@ def main(argv=None):
 
     g = grid_2d()
     pts = [(g[RR][i % 101], g[BOOST][(7 * i) % 101]) for i in range(300)]
+
     def loop():
         for rr, b in pts:
-            twidgets.evaluate(system, {RR: rr, BOOST: b}).f1
+            _ = twidgets.evaluate(system, {RR: rr, BOOST: b}).f1
+
     loop_times = [t * 10201 / len(pts) for t in _timed(loop, 3)]
     rows.append(("101 x 101 per-point loop*", None, loop_times, None, None, None))
 
@@ -157,14 +171,18 @@ def main(argv=None):
         rows.append(("101^3 LocalCluster(2)", cl["cold"], cl["times"], 60.0, None, cl["rss_mib"]))
 
     print(f"twidgets {twidgets.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, system {SYSTEM}")
-    hdr = f"{'case':28s} {'runs':>4s} {'cold s':>8s} {'median s':>9s} {'min s':>8s} {'max s':>8s} " \
-          f"{'budget s':>8s} {'traced MiB':>10s} {'peak RSS MiB':>12s}"
+    hdr = (
+        f"{'case':28s} {'runs':>4s} {'cold s':>8s} {'median s':>9s} {'min s':>8s} {'max s':>8s} "
+        f"{'budget s':>8s} {'traced MiB':>10s} {'peak RSS MiB':>12s}"
+    )
     print(hdr)
     print("-" * len(hdr))
     for name, cold, times, budget, traced, rss in rows:
-        f = lambda v, w, p=3: f"{v:{w}.{p}f}" if v is not None else f"{'-':>{w}s}"  # noqa: E731
-        print(f"{name:28s} {len(times):4d} {f(cold, 8)} {f(statistics.median(times), 9)} {f(min(times), 8)} "
-              f"{f(max(times), 8)} {f(budget, 8, 1)} {f(traced, 10, 0)} {f(rss, 12, 0)}")
+        f = lambda v, w, p=3: f"{v:{w}.{p}f}" if v is not None else f"{'-':>{w}s}"
+        print(
+            f"{name:28s} {len(times):4d} {f(cold, 8)} {f(statistics.median(times), 9)} {f(min(times), 8)} "
+            f"{f(max(times), 8)} {f(budget, 8, 1)} {f(traced, 10, 0)} {f(rss, 12, 0)}"
+        )
     print("* extrapolated from 300 scalar evaluate() calls; peak RSS of the cluster case = client + 2 workers")
     if not args.skip_cluster:
         print("cluster RSS detail (MiB):", {k: round(v) for k, v in cl["rss_detail"].items()})

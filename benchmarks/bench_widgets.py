@@ -36,8 +36,10 @@ def median_ms(fn, repeat: int) -> float:
 
 
 def click_message(x: float, y: float) -> dict:
-    return {"event_type": "plotly_click",
-            "points": {"xs": [x], "ys": [y], "point_indexes": [[0, 0]], "trace_indexes": [0]}}
+    return {
+        "event_type": "plotly_click",
+        "points": {"xs": [x], "ys": [y], "point_indexes": [[0, 0]], "trace_indexes": [0]},
+    }
 
 
 def bench_inspector(system, repeat: int) -> dict:
@@ -47,12 +49,14 @@ def bench_inspector(system, repeat: int) -> dict:
     out = {
         "inspector: RR slider step": median_ms(lambda i: setattr(inspector.rr_slider, "value", rr_values[i]), repeat),
         "inspector: skill-boost slider step": median_ms(
-            lambda i: setattr(inspector.boost_slider, "value", boosts[i]), repeat),
+            lambda i: setattr(inspector.boost_slider, "value", boosts[i]), repeat
+        ),
     }
     inspector.stage = "Global"
     means = [3.0 + 0.02 * i for i in range(repeat)]
     out["inspector: Gaussian mean slider step"] = median_ms(
-        lambda i: setattr(inspector.mean_slider, "value", means[i]), repeat)
+        lambda i: setattr(inspector.mean_slider, "value", means[i]), repeat
+    )
     return out
 
 
@@ -60,12 +64,17 @@ def bench_explorer(system, repeat: int, num: int) -> dict:
     explorer = SweepExplorer(system, num=num, debounce=0)
     out = {
         "explorer: click on the map (select + markers)": median_ms(
-            lambda i: setattr(explorer.contour, "_js2py_pointsCallback",
-                              click_message(450.0 - 9.0 * i, 0.03 * (i % 30))), repeat),
+            lambda i: setattr(
+                explorer.contour, "_js2py_pointsCallback", click_message(450.0 - 9.0 * i, 0.03 * (i % 30))
+            ),
+            repeat,
+        ),
         "explorer: change smoothing sigma (redraw, no sweep)": median_ms(
-            lambda i: setattr(explorer, "sigma", 1.0 + 0.1 * i), repeat),
+            lambda i: setattr(explorer, "sigma", 1.0 + 0.1 * i), repeat
+        ),
         f"explorer: recompute {num} x {num} sweep + redraw": median_ms(
-            lambda i: setattr(explorer, "x_range", (450.0 - i, 40.0, num)), max(3, repeat // 4)),
+            lambda i: setattr(explorer, "x_range", (450.0 - i, 40.0, num)), max(3, repeat // 4)
+        ),
     }
     return out
 
@@ -82,8 +91,11 @@ def bench_dashboard(system, repeat: int, num: int) -> dict:
 
         out["dashboard: editor edit -> inspector + flow (explorer debounced)"] = median_ms(edit, repeat)
         out["dashboard: explorer click -> inspector"] = median_ms(
-            lambda i: setattr(dash.explorer.contour, "_js2py_pointsCallback",
-                              click_message(400.0 - 9.0 * i, 0.03 * (i % 30))), repeat)
+            lambda i: setattr(
+                dash.explorer.contour, "_js2py_pointsCallback", click_message(400.0 - 9.0 * i, 0.03 * (i % 30))
+            ),
+            repeat,
+        )
         await asyncio.sleep(0.5)  # let the debounced sweep run once
         t0 = time.perf_counter()
         dash.explorer.recompute()

@@ -60,11 +60,29 @@ SYSTEMS = {
     "cms-hllhc-pu200-smartpx-lowpower": (2, 53.3, 2032, True, True),
 }
 
-DETECTOR_HEADER = ["Category", "Detector", "Data (bytes)", "Sample Rate", "Compression",
-                   "Link Efficiency (J/bit)", "Op Efficiency (J/op)"]
-TRIGGER_HEADER = ["Name", "Output", "Data (bytes)", "Reduction Ratio", "Classifier", "Skill mean",
-                  "Skill variance", "Link Efficiency (J/bit)", "Op Efficiency (J/op)", "Compression",
-                  "Skill boost", "Complexity"]
+DETECTOR_HEADER = [
+    "Category",
+    "Detector",
+    "Data (bytes)",
+    "Sample Rate",
+    "Compression",
+    "Link Efficiency (J/bit)",
+    "Op Efficiency (J/op)",
+]
+TRIGGER_HEADER = [
+    "Name",
+    "Output",
+    "Data (bytes)",
+    "Reduction Ratio",
+    "Classifier",
+    "Skill mean",
+    "Skill variance",
+    "Link Efficiency (J/bit)",
+    "Op Efficiency (J/op)",
+    "Compression",
+    "Skill boost",
+    "Complexity",
+]
 
 
 def tables(column: int, l1_rr: float, year: int, smart: bool, low_power: bool):
@@ -79,14 +97,24 @@ def tables(column: int, l1_rr: float, year: int, smart: bool, low_power: bool):
         det.append([cat, name, float(size), BUNCH_CROSSING_RATE, 0.0, det_link, 0.0])
     trig = [[c, "Intermediate", 0.0, 1.0, "Dummy", None, None, cat_link, 0.0, 0.0, 0.0, None] for c in CATEGORIES]
     trig += [
-        ["Intermediate", "Global", float(L1_PAYLOAD), l1_rr, "L1T", None, None, TRIGGER_LINK, L1_OP_EFFICIENCY,
-         0.0, 0.0, "l1t-linear"],
-        ["Global", "Disk", 0.0, HLT_RR, "Gaussian", 4.0, 1.0, TRIGGER_LINK, HLT_OP_EFFICIENCY, 0.0, 0.0,
-         "hlt-cpu"],
+        [
+            "Intermediate",
+            "Global",
+            float(L1_PAYLOAD),
+            l1_rr,
+            "L1T",
+            None,
+            None,
+            TRIGGER_LINK,
+            L1_OP_EFFICIENCY,
+            0.0,
+            0.0,
+            "l1t-linear",
+        ],
+        ["Global", "Disk", 0.0, HLT_RR, "Gaussian", 4.0, 1.0, TRIGGER_LINK, HLT_OP_EFFICIENCY, 0.0, 0.0, "hlt-cpu"],
         ["Disk", None, 0.0, 1.0, "Dummy", None, None, TRIGGER_LINK, 0.0, 0.0, 0.0, None],
     ]
-    return (pd.DataFrame(det, columns=DETECTOR_HEADER), pd.DataFrame(trig, columns=TRIGGER_HEADER),
-            {"Year": year})
+    return (pd.DataFrame(det, columns=DETECTOR_HEADER), pd.DataFrame(trig, columns=TRIGGER_HEADER), {"Year": year})
 
 
 def write_curve_tables(directory: Path) -> None:
@@ -113,6 +141,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     import sys
+
     sys.path.insert(0, str(ROOT))
     from twidgets.model.spec import System
 

@@ -32,8 +32,7 @@ def _nb(cells) -> nbformat.NotebookNode:
     for kind, text in cells:
         text = text.strip("\n")
         out.append(new_markdown_cell(text) if kind == "md" else new_code_cell(text))
-    nb = new_notebook(cells=out, metadata={"kernelspec": KERNELSPEC,
-                                           "language_info": {"name": "python"}})
+    nb = new_notebook(cells=out, metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
     # stable ids keep regenerated notebooks byte-identical
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:02d}"
@@ -50,7 +49,7 @@ def code(text):
 
 # --------------------------------------------------------------------------------------------
 APP = [
-    code('''
+    code("""
 import os
 
 import twidgets
@@ -59,7 +58,7 @@ from twidgets.widgets import Dashboard
 # `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM.
 system = twidgets.load_system(os.environ.get("TWIDGETS_SYSTEM", "cms-hllhc-pu200"))
 Dashboard(system=system)
-'''),
+"""),
 ]
 
 
@@ -450,8 +449,9 @@ def execute(path: Path, timeout: int = 600) -> None:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     for cell in nb.cells:  # timings are noise in diffs
         cell.get("metadata", {}).pop("execution", None)
     # live widgets cannot render from a file; a partial widget state makes GitHub's viewer refuse
@@ -481,8 +481,12 @@ def main(argv=None) -> int:
                 stale.append(rel)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() and rel in WITH_OUTPUTS and not args.execute \
-                and _sources(nbformat.read(path, as_version=4)) == _sources(nb):
+        if (
+            path.exists()
+            and rel in WITH_OUTPUTS
+            and not args.execute
+            and _sources(nbformat.read(path, as_version=4)) == _sources(nb)
+        ):
             continue  # keep the committed outputs of an unchanged notebook
         nbformat.write(nb, path)
         if args.execute and rel in WITH_OUTPUTS:

@@ -17,8 +17,9 @@ URL_RE = re.compile(r"(http://\S+/)")
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 #: Where browser tests save screenshots: the README's docs/screenshots only when asked to update them.
-SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("TWIDGETS_UPDATE_SCREENSHOTS") == "1"
-               else ARTIFACTS / "screenshots")
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots" if os.environ.get("TWIDGETS_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS / "screenshots"
+)
 
 
 def free_port() -> int:
@@ -48,10 +49,20 @@ class AppProcess:
         self.stderr: list[str] = []
         self.url: str | None = None
         self._url_seen = threading.Event()
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1, start_new_session=True)
-        self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout, True), daemon=True),
-                         threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr, False), daemon=True)]
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self._threads = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout, True), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr, False), daemon=True),
+        ]
         for t in self._threads:
             t.start()
 
@@ -71,8 +82,10 @@ class AppProcess:
         self._url_seen.wait(timeout)
         if self.url is None:
             self.stop()
-            raise AssertionError(f"`twidgets app` printed no URL within {timeout} s; rc={self.proc.returncode}\n"
-                                 f"stdout:\n{''.join(self.stdout)}\nstderr:\n{''.join(self.stderr)}")
+            raise AssertionError(
+                f"`twidgets app` printed no URL within {timeout} s; rc={self.proc.returncode}\n"
+                f"stdout:\n{''.join(self.stdout)}\nstderr:\n{''.join(self.stderr)}"
+            )
         return self.url
 
     def wait_for_stderr(self, pattern: str, timeout: float = 30.0) -> bool:

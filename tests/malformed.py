@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Callable
+from functools import cache, lru_cache
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -26,9 +27,18 @@ import pandas as pd
 BASE = "cms-hllhc-pu200"
 
 # Rows of the bundled pile-up-200 workbook (spreadsheet numbering, header = 1).
-DET_ROW = {"Inner Tracker": 2, "Outer Tracker PS": 3, "Outer Tracker 2S": 4, "Track Finder TPG": 5,
-           "MIP Timing BTL": 6, "MIP Timing ETL": 7, "ECAL Barrel": 8, "HCAL Barrel": 9, "HCAL HO": 10,
-           "Muon RPC": 20}
+DET_ROW = {
+    "Inner Tracker": 2,
+    "Outer Tracker PS": 3,
+    "Outer Tracker 2S": 4,
+    "Track Finder TPG": 5,
+    "MIP Timing BTL": 6,
+    "MIP Timing ETL": 7,
+    "ECAL Barrel": 8,
+    "HCAL Barrel": 9,
+    "HCAL HO": 10,
+    "Muon RPC": 20,
+}
 STG_ROW = {"Tracking": 2, "Timing": 3, "Calorimetry": 4, "Muon": 5, "Intermediate": 6, "Global": 7, "Disk": 8}
 
 # A file name the code-injection case would create if the string were ever evaluated.
@@ -37,10 +47,12 @@ INJECTION_MARKER = "twidgets-injected-marker"
 
 # --------------------------------------------------------------------------- tables
 
-@lru_cache(maxsize=None)
+
+@cache
 def base_bytes(name: str = BASE) -> bytes:
     """The bytes of a bundled workbook."""
     from twidgets.model.io import bundled_path
+
     with bundled_path(name).open("rb") as f:
         return f.read()
 
@@ -75,8 +87,7 @@ def tables_to_frames(tables: dict) -> dict:
         width = max([len(header)] + [len(r) for r in data])
         header += [None] * (width - len(header))
         data = [r + [None] * (width - len(r)) for r in data]
-        frames[title] = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(
-            columns=header)
+        frames[title] = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header)
     return frames
 
 
@@ -112,8 +123,8 @@ def add_column(tables, sheet, header, values):
 
 # --------------------------------------------------------------------------- zip surgery
 
-def rewrite_zip(data: bytes, edits: dict | None = None, add: dict | None = None,
-                drop: tuple = ()) -> bytes:
+
+def rewrite_zip(data: bytes, edits: dict | None = None, add: dict | None = None, drop: tuple = ()) -> bytes:
     """Copy a zip, applying ``edits`` ({member: fn(bytes) -> bytes}), adding and dropping members."""
     edits, add = edits or {}, add or {}
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -135,6 +146,7 @@ def _replace(old: bytes, new: bytes):
     def fn(body):
         assert old in body, f"{old!r} not in member"
         return body.replace(old, new, 1)
+
     return fn
 
 
@@ -157,10 +169,11 @@ def _macro_workbook() -> bytes:
     """The base workbook turned into a macro-enabled one (.xlsm) with a vbaProject part."""
     main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
     macro = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-    types_add = (b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject" />'
-                 b'</Types>')
-    rels_add = (b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/relationships/'
-                b'vbaProject" Target="vbaProject.bin" /></Relationships>')
+    types_add = b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject" /></Types>'
+    rels_add = (
+        b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/relationships/'
+        b'vbaProject" Target="vbaProject.bin" /></Relationships>'
+    )
 
     def types(body):
         return body.replace(main, macro).replace(b"</Types>", types_add)
@@ -168,12 +181,16 @@ def _macro_workbook() -> bytes:
     def rels(body):
         return body.replace(b"</Relationships>", rels_add)
 
-    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Sub AutoOpen(): Shell \"touch pwned\": End Sub" * 20
-    return rewrite_zip(base_bytes(), edits={"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
-                       add={"xl/vbaProject.bin": vba})
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b'Sub AutoOpen(): Shell "touch pwned": End Sub' * 20
+    return rewrite_zip(
+        base_bytes(),
+        edits={"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
+        add={"xl/vbaProject.bin": vba},
+    )
 
 
 # --------------------------------------------------------------------------- cases
+
 
 @dataclass(frozen=True)
 class Case:
@@ -198,17 +215,18 @@ class Case:
 
 def _edit(fn) -> tuple:
     """(make, tables) for a case built by editing the base tables with ``fn(tables)``."""
+
     def tables():
         t = base_tables()
         fn(t)
         return t
+
     return (lambda: tables_to_bytes(tables())), tables
 
 
 def _cell_case(id, sheet, row, header, value, says, *, column=None, err_row="same"):
     make, tables = _edit(lambda t: set_cell(t, sheet, row, header, value))
-    return Case(id, make, sheet, row if err_row == "same" else err_row, column or header, tuple(says),
-                tables=tables)
+    return Case(id, make, sheet, row if err_row == "same" else err_row, column or header, tuple(says), tables=tables)
 
 
 def _table_case(id, fn, sheet, row, column, says, **kw):
@@ -221,8 +239,11 @@ def _curves(points):
     return lambda t: t.__setitem__("Curves", [header] + [list(p) for p in points])
 
 
-_GOOD_CURVE = [("Intermediate", "muon", 5.0, 0.0), ("Intermediate", "muon", 20.0, 0.5),
-               ("Intermediate", "muon", 60.0, 0.95)]
+_GOOD_CURVE = [
+    ("Intermediate", "muon", 5.0, 0.0),
+    ("Intermediate", "muon", 20.0, 0.5),
+    ("Intermediate", "muon", 60.0, 0.95),
+]
 
 
 def _unicode(t):
@@ -238,8 +259,15 @@ def _unicode(t):
 
 
 def _odd_headers(t):
-    t["Detectors"][0] = ["  category", "DETECTOR ", "data  (bytes)", "Sample rate  ", " compression",
-                         "link efficiency (j/bit)", "Op Efficiency (J/op)"]
+    t["Detectors"][0] = [
+        "  category",
+        "DETECTOR ",
+        "data  (bytes)",
+        "Sample rate  ",
+        " compression",
+        "link efficiency (j/bit)",
+        "Op Efficiency (J/op)",
+    ]
     t["Triggers"][0][3] = "reduction ratio "
     t["Triggers"][0][4] = " CLASSIFIER"
 
@@ -300,34 +328,63 @@ def _build_cases() -> list:
         Case("empty-file", lambda: b"", says=("not an .xlsx",)),
         Case("truncated-zip", _truncated, says=("truncated",)),
         Case("zip-without-workbook", _plain_zip, says=("cannot be read as an .xlsx",)),
-        Case("old-xls-or-encrypted", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000),
-             says=(".xls", "password", "save it as excel workbook (.xlsx)")),
+        Case(
+            "old-xls-or-encrypted",
+            lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000),
+            says=(".xls", "password", "save it as excel workbook (.xlsx)"),
+        ),
         Case("opendocument", _ods, says=("opendocument", ".xlsx")),
         Case("corrupt-zip-entry", _corrupt_entry, says=("damaged",)),
         Case("zip-bomb", zip_bomb_bytes, says=("expands to more than",)),
         # ---- sheets
         _table_case("missing-sheet-triggers", lambda t: t.pop(T), T, None, None, ("missing sheet 'triggers'",)),
         _table_case("missing-sheet-global", lambda t: t.pop(G), G, None, None, ("missing sheet 'global'",)),
-        _table_case("empty-sheet-detectors", lambda t: t.__setitem__(D, []), D, 1, None,
-                    ("sheet is empty", "header row")),
-        _table_case("header-only-triggers", lambda t: t.__setitem__(T, t[T][:1]), T, 2, None,
-                    ("no trigger stages",)),
-        _table_case("header-only-detectors", lambda t: t.__setitem__(D, t[D][:1]), D, 2, None,
-                    ("no detectors",)),
+        _table_case(
+            "empty-sheet-detectors", lambda t: t.__setitem__(D, []), D, 1, None, ("sheet is empty", "header row")
+        ),
+        _table_case("header-only-triggers", lambda t: t.__setitem__(T, t[T][:1]), T, 2, None, ("no trigger stages",)),
+        _table_case("header-only-detectors", lambda t: t.__setitem__(D, t[D][:1]), D, 2, None, ("no detectors",)),
         _table_case("header-only-global", lambda t: t.__setitem__(G, t[G][:1]), G, 2, "Year", ("no values row",)),
         # ---- columns
-        _table_case("missing-column", lambda t: drop_column(t, T, "Reduction Ratio"), T, 1, "Reduction Ratio",
-                    ("missing column 'reduction ratio'",)),
-        _table_case("renamed-column", lambda t: t[D][0].__setitem__(3, "Sampling rate"), D, 1, "Sample Rate",
-                    ("missing column 'sample rate'", "sampling rate")),
-        _table_case("duplicate-column", lambda t: add_column(t, D, "Compression", [0.0]), D, 1, "Compression",
-                    ("appears twice",)),
-        _table_case("missing-year-column", lambda t: t[G][0].__setitem__(0, "Yr"), G, 1, "Year",
-                    ("missing column 'year'",)),
-        _table_case("unnamed-column-with-values", lambda t: add_column(t, D, None, [1, 2, 3]), D, 1, "column 8",
-                    ("no header", "give it a name")),
+        _table_case(
+            "missing-column",
+            lambda t: drop_column(t, T, "Reduction Ratio"),
+            T,
+            1,
+            "Reduction Ratio",
+            ("missing column 'reduction ratio'",),
+        ),
+        _table_case(
+            "renamed-column",
+            lambda t: t[D][0].__setitem__(3, "Sampling rate"),
+            D,
+            1,
+            "Sample Rate",
+            ("missing column 'sample rate'", "sampling rate"),
+        ),
+        _table_case(
+            "duplicate-column",
+            lambda t: add_column(t, D, "Compression", [0.0]),
+            D,
+            1,
+            "Compression",
+            ("appears twice",),
+        ),
+        _table_case(
+            "missing-year-column", lambda t: t[G][0].__setitem__(0, "Yr"), G, 1, "Year", ("missing column 'year'",)
+        ),
+        _table_case(
+            "unnamed-column-with-values",
+            lambda t: add_column(t, D, None, [1, 2, 3]),
+            D,
+            1,
+            "column 8",
+            ("no header", "give it a name"),
+        ),
         # ---- cell types and values
-        _cell_case("text-in-number", D, DET_ROW["Outer Tracker 2S"], "Data (bytes)", "lots", ("'lots' is not a number",)),
+        _cell_case(
+            "text-in-number", D, DET_ROW["Outer Tracker 2S"], "Data (bytes)", "lots", ("'lots' is not a number",)
+        ),
         _cell_case("empty-number", T, imd, "Reduction Ratio", None, ("empty cell", "reduction ratio >= 1")),
         _cell_case("nan-text", D, DET_ROW["Outer Tracker PS"], "Sample Rate", "NaN", ("nan is not a rate",)),
         _cell_case("inf-text", T, glb, "Data (bytes)", "inf", ("inf is not a size",)),
@@ -341,8 +398,14 @@ def _build_cases() -> list:
         _cell_case("compression-above-one", T, STG_ROW["Timing"], "Compression", 1.5, ("fraction in [0, 1)",)),
         _cell_case("compression-negative", T, STG_ROW["Tracking"], "Compression", -0.1, ("fraction in [0, 1)",)),
         _cell_case("negative-link-efficiency", T, imd, "Link Efficiency (J/bit)", -2.5e-11, ("j/bit",)),
-        _cell_case("date-in-number", D, DET_ROW["MIP Timing ETL"], "Sample Rate", _dt.datetime(2024, 1, 1),
-                   ("date/time 2024-01-01 00:00:00 is not a number", "format the cell as a number")),
+        _cell_case(
+            "date-in-number",
+            D,
+            DET_ROW["MIP Timing ETL"],
+            "Sample Rate",
+            _dt.datetime(2024, 1, 1),
+            ("date/time 2024-01-01 00:00:00 is not a number", "format the cell as a number"),
+        ),
         _cell_case("bool-in-number", D, DET_ROW["ECAL Barrel"], "Data (bytes)", True, ("true is not a number",)),
         _cell_case("bool-in-text", T, glb, "Classifier", False, ("expected text",)),
         _cell_case("formula-number", T, imd, "Reduction Ratio", "=40+13.3", ("formula", "value")),
@@ -361,61 +424,154 @@ def _build_cases() -> list:
         _cell_case("poly-no-coefficients", T, imd, "Complexity", "poly:", ("unknown complexity",)),
         _cell_case("poly-words", T, imd, "Complexity", "poly:a,b,c", ("unknown complexity",)),
         _cell_case("poly-infinite", T, glb, "Complexity", "poly:1e999", ("finite",)),
-        _cell_case("poly-negative-coefficient", T, glb, "Complexity", "poly:1e-7,-1e-6,1e-20",
-                   ("between 0 and", "negative")),
+        _cell_case(
+            "poly-negative-coefficient", T, glb, "Complexity", "poly:1e-7,-1e-6,1e-20", ("between 0 and", "negative")
+        ),
         _cell_case("poly-huge-coefficient", T, imd, "Complexity", "poly:1e300,1,1", ("between 0 and", "infinite")),
         _cell_case("poly-with-constant-expression", T, glb, "Complexity", "poly:2**1000", ("unknown complexity",)),
-        _cell_case("complexity-code", T, glb, "Complexity",
-                   f"__import__('os').system('touch {INJECTION_MARKER}')", ("unknown complexity",)),
-        _table_case("samples-fraction", lambda t: add_column(t, T, "Samples", [1000, 1000, 1000, 1000, 1000.5]),
-                    T, imd, "Samples", ("1000.5", "whole number")),
-        _table_case("samples-too-few", lambda t: add_column(t, T, "Samples", [50_000, 5]),
-                    T, STG_ROW["Timing"], "Samples", ("between 10 and",)),
-        _table_case("unknown-calibration", lambda t: add_column(t, T, "Calibration", ["published", "magic"]),
-                    T, STG_ROW["Timing"], "Calibration", ("unknown calibration 'magic'", "per-object")),
+        _cell_case(
+            "complexity-code",
+            T,
+            glb,
+            "Complexity",
+            f"__import__('os').system('touch {INJECTION_MARKER}')",
+            ("unknown complexity",),
+        ),
+        _table_case(
+            "samples-fraction",
+            lambda t: add_column(t, T, "Samples", [1000, 1000, 1000, 1000, 1000.5]),
+            T,
+            imd,
+            "Samples",
+            ("1000.5", "whole number"),
+        ),
+        _table_case(
+            "samples-too-few",
+            lambda t: add_column(t, T, "Samples", [50_000, 5]),
+            T,
+            STG_ROW["Timing"],
+            "Samples",
+            ("between 10 and",),
+        ),
+        _table_case(
+            "unknown-calibration",
+            lambda t: add_column(t, T, "Calibration", ["published", "magic"]),
+            T,
+            STG_ROW["Timing"],
+            "Calibration",
+            ("unknown calibration 'magic'", "per-object"),
+        ),
         # ---- names and wiring
         _cell_case("unknown-output", T, glb, "Output", "Diskk", ("unknown output 'diskk'", "disk")),
         _cell_case("self-loop", T, glb, "Output", "Global", ("outputs to itself",)),
-        _cell_case("cycle", T, glb, "Output", "Intermediate", ("cycle", "intermediate -> global -> intermediate"),
-                   err_row=imd),
+        _cell_case(
+            "cycle", T, glb, "Output", "Intermediate", ("cycle", "intermediate -> global -> intermediate"), err_row=imd
+        ),
         _cell_case("no-sink", T, STG_ROW["Disk"], "Output", "Global", ("no sink", "empty output"), err_row=None),
-        _cell_case("two-sinks", T, glb, "Output", None, ("several sinks", "'global' (row 7)", "'disk' (row 8)"),
-                   err_row=STG_ROW["Disk"]),
-        _cell_case("unknown-category", D, DET_ROW["HCAL Barrel"], "Category", "Calorimeter",
-                   ("unknown category 'calorimeter'", "calorimetry")),
+        _cell_case(
+            "two-sinks",
+            T,
+            glb,
+            "Output",
+            None,
+            ("several sinks", "'global' (row 7)", "'disk' (row 8)"),
+            err_row=STG_ROW["Disk"],
+        ),
+        _cell_case(
+            "unknown-category",
+            D,
+            DET_ROW["HCAL Barrel"],
+            "Category",
+            "Calorimeter",
+            ("unknown category 'calorimeter'", "calorimetry"),
+        ),
         _cell_case("empty-category", D, DET_ROW["Outer Tracker PS"], "Category", None, ("which stage",)),
-        _cell_case("duplicate-detector", D, DET_ROW["Outer Tracker 2S"], "Detector", "Inner Tracker",
-                   ("duplicate name 'inner tracker'", "detectors row 2")),
+        _cell_case(
+            "duplicate-detector",
+            D,
+            DET_ROW["Outer Tracker 2S"],
+            "Detector",
+            "Inner Tracker",
+            ("duplicate name 'inner tracker'", "detectors row 2"),
+        ),
         _cell_case("duplicate-stage", T, STG_ROW["Timing"], "Name", "Tracking", ("duplicate name 'tracking'",)),
-        _cell_case("detector-named-like-stage", D, it, "Detector", "Global", ("duplicate name 'global'",
-                                                                               "triggers row 7")),
+        _cell_case(
+            "detector-named-like-stage", D, it, "Detector", "Global", ("duplicate name 'global'", "triggers row 7")
+        ),
         _cell_case("empty-name", T, STG_ROW["Muon"], "Name", None, ("empty name",)),
         # ---- curves
-        _table_case("curve-efficiency-above-one", _curves(_GOOD_CURVE[:1] + [("Intermediate", "muon", 20.0, 1.5)]),
-                    "Curves", 3, "Efficiency", ("outside [0, 1]",)),
-        _table_case("curve-unknown-stage", _curves([("Level 1", "muon", 5.0, 0.1)]), "Curves", 2, "Stage",
-                    ("unknown stage 'level 1'",)),
-        _table_case("curve-unknown-object", _curves(_GOOD_CURVE + [("Intermediate", "photon", 5.0, 0.1)]),
-                    "Curves", 5, "Object", ("unknown trigger object 'photon'", "egamma")),
-        _table_case("curve-text-energy", _curves([("Intermediate", "muon", "high", 0.1)]), "Curves", 2,
-                    "Energy (GeV)", ("'high' is not a number",)),
+        _table_case(
+            "curve-efficiency-above-one",
+            _curves(_GOOD_CURVE[:1] + [("Intermediate", "muon", 20.0, 1.5)]),
+            "Curves",
+            3,
+            "Efficiency",
+            ("outside [0, 1]",),
+        ),
+        _table_case(
+            "curve-unknown-stage",
+            _curves([("Level 1", "muon", 5.0, 0.1)]),
+            "Curves",
+            2,
+            "Stage",
+            ("unknown stage 'level 1'",),
+        ),
+        _table_case(
+            "curve-unknown-object",
+            _curves(_GOOD_CURVE + [("Intermediate", "photon", 5.0, 0.1)]),
+            "Curves",
+            5,
+            "Object",
+            ("unknown trigger object 'photon'", "egamma"),
+        ),
+        _table_case(
+            "curve-text-energy",
+            _curves([("Intermediate", "muon", "high", 0.1)]),
+            "Curves",
+            2,
+            "Energy (GeV)",
+            ("'high' is not a number",),
+        ),
         # ---- sheet XML
-        Case("too-many-rows", _sheet_xml(DET_XML, b"</sheetData>",
-                                         b'<row r="20000"><c r="A20000" t="n"><v>1</v></c></row></sheetData>'),
-             D, None, None, ("more than 10000 rows",)),
-        Case("cell-in-last-column", _sheet_xml(DET_XML, b"</row></sheetData>",
-                                               b'<c r="XFD20" t="n"><v>1</v></c></row></sheetData>'),
-             D, 20, None, ("more than 200 columns",)),
-        Case("nan-in-xml", _sheet_xml(DET_XML, b'<c r="D3" t="n"><v>40000000</v>', b'<c r="D3" t="n"><v>NaN</v>'),
-             D, None, None, ("sheet cannot be read", "'nan'")),
-        Case("inf-in-xml", _sheet_xml(DET_XML, b'<c r="C4" t="n"><v>430000</v>', b'<c r="C4" t="n"><v>INF</v>'),
-             D, None, None, ("sheet cannot be read", "'inf'")),
+        Case(
+            "too-many-rows",
+            _sheet_xml(DET_XML, b"</sheetData>", b'<row r="20000"><c r="A20000" t="n"><v>1</v></c></row></sheetData>'),
+            D,
+            None,
+            None,
+            ("more than 10000 rows",),
+        ),
+        Case(
+            "cell-in-last-column",
+            _sheet_xml(DET_XML, b"</row></sheetData>", b'<c r="XFD20" t="n"><v>1</v></c></row></sheetData>'),
+            D,
+            20,
+            None,
+            ("more than 200 columns",),
+        ),
+        Case(
+            "nan-in-xml",
+            _sheet_xml(DET_XML, b'<c r="D3" t="n"><v>40000000</v>', b'<c r="D3" t="n"><v>NaN</v>'),
+            D,
+            None,
+            None,
+            ("sheet cannot be read", "'nan'"),
+        ),
+        Case(
+            "inf-in-xml",
+            _sheet_xml(DET_XML, b'<c r="C4" t="n"><v>430000</v>', b'<c r="C4" t="n"><v>INF</v>'),
+            D,
+            None,
+            None,
+            ("sheet cannot be read", "'inf'"),
+        ),
         # ---- valid but unusual: must load
         Case("unicode-names", _edit(_unicode)[0], valid=True, tables=_edit(_unicode)[1]),
         Case("headers-with-spaces-and-case", _edit(_odd_headers)[0], valid=True, tables=_edit(_odd_headers)[1]),
         Case("sheet-names-other-case", _edit(_renamed_sheets)[0], valid=True),
-        Case("extra-named-column", _edit(lambda t: add_column(t, D, "PU 200 (MB)", [1.44, None, "n/a"]))[0],
-             valid=True),
+        Case(
+            "extra-named-column", _edit(lambda t: add_column(t, D, "PU 200 (MB)", [1.44, None, "n/a"]))[0], valid=True
+        ),
         Case("valid-curves", _edit(_curves(_GOOD_CURVE))[0], valid=True),
         Case("macro-workbook", _macro_workbook, valid=True, suffix=".xlsm"),
         Case("absurd-dimension", _sheet_xml(DET_XML, _DIM, b'<dimension ref="A1:XFD1048576"/>'), valid=True),
@@ -440,9 +596,8 @@ def case_bytes(c: Case) -> bytes:
     return c.make()
 
 
-def write_case(c: Case, directory) -> "Path":
+def write_case(c: Case, directory) -> Path:
     """Write a case's file into ``directory`` and return its path."""
-    from pathlib import Path
     p = Path(directory) / f"{c.id}{c.suffix}"
     p.write_bytes(c.make())
     return p

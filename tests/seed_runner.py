@@ -52,7 +52,8 @@ def seed_path() -> Path:
     if not path.is_file():
         raise FileNotFoundError(
             f"the seed workflow is missing: expected {path} (the shared folder must sit beside the repository, "
-            "as ../shared/seed/workflow.py, or set TWIDGETS_SEED_WORKFLOW to the script's path)")
+            "as ../shared/seed/workflow.py, or set TWIDGETS_SEED_WORKFLOW to the script's path)"
+        )
     return path
 
 
@@ -64,7 +65,7 @@ def split_cells(text: str) -> list[tuple[str, str]]:
     cells = []
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        cells.append((m.group(1).strip(), text[m.end():end]))
+        cells.append((m.group(1).strip(), text[m.end() : end]))
     return cells
 
 
@@ -76,16 +77,20 @@ def wall_time_table() -> pd.DataFrame:
     (Some sizes are fractional, so pandas reads the column as float: the seed's
     ``x ** 3`` would overflow int64 on whole-number byte counts.)
     """
-    known = {pu: twidgets.evaluate(twidgets.load_system(name)).value("Global", "message_bytes")
-             for pu, name in WALL_TIME_PILEUPS.items()}
+    known = {
+        pu: twidgets.evaluate(twidgets.load_system(name)).value("Global", "message_bytes")
+        for pu, name in WALL_TIME_PILEUPS.items()
+    }
     pileups = np.arange(60, 201, 20)
     sizes = np.interp(pileups, list(known), list(known.values()))
-    return pd.DataFrame({
-        "Pileup": pileups,
-        "Size": sizes,
-        "Wall Time": parse_complexity("hlt-cpu")(sizes),
-        "Wall Time GPU": parse_complexity("hlt-gpu")(sizes),
-    })
+    return pd.DataFrame(
+        {
+            "Pileup": pileups,
+            "Size": sizes,
+            "Wall Time": parse_complexity("hlt-cpu")(sizes),
+            "Wall Time GPU": parse_complexity("hlt-gpu")(sizes),
+        }
+    )
 
 
 def write_workbooks(folder) -> Path:
@@ -98,8 +103,9 @@ def write_workbooks(folder) -> Path:
         wall_time_table().to_excel(writer, sheet_name="Data", index=False)
     sizes = pd.read_excel(folder / WALL_TIME_FILE, sheet_name="Data")["Size"]
     if sizes.dtype.kind != "f":
-        raise AssertionError(f"{WALL_TIME_FILE}: Size is read back as {sizes.dtype}; it must be float "
-                             "or the seed's cubic overflows")
+        raise AssertionError(
+            f"{WALL_TIME_FILE}: Size is read back as {sizes.dtype}; it must be float or the seed's cubic overflows"
+        )
     return folder
 
 

@@ -17,11 +17,10 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from app_server import AppProcess, free_port, twidgets_command
 
 import twidgets
 from twidgets import app
-
-from app_server import AppProcess, free_port, twidgets_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,8 +54,12 @@ def _non_loopback_ipv4():
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-                        "-w", str(out)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-w", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     (whl,) = out.glob("twidgets-*.whl")
     return whl
@@ -137,8 +140,12 @@ def test_app_notebook_reads_the_system_from_the_environment():
 
 
 def test_voila_is_not_imported_by_the_cli():
-    r = subprocess.run([sys.executable, "-c", "import sys, twidgets.cli, twidgets.app; print('voila' in sys.modules)"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", "import sys, twidgets.cli, twidgets.app; print('voila' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.stdout.strip() == "False", r.stderr
 
 
@@ -153,8 +160,7 @@ def test_missing_voila_is_one_line_and_exit_2(monkeypatch, capsys):
 
 # ---------------------------------------------------------------------------------- bad arguments
 def _run_app(args, cwd=None, timeout=60):
-    return subprocess.run(twidgets_command() + ["app"] + args, capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd)
+    return subprocess.run(twidgets_command() + ["app"] + args, capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
 def test_unknown_system_exits_2_with_one_line():
@@ -198,8 +204,12 @@ def test_prints_url_and_serves_the_voila_page(served):
 
 def test_listens_on_loopback_only(served):
     server, port, _, _ = served
-    listening = [c for k in _voila_children(server.proc) for c in k.net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN]
+    listening = [
+        c
+        for k in _voila_children(server.proc)
+        for c in k.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    ]
     assert listening, "the Voila process has no listening socket"
     assert {c.laddr.port for c in listening} == {port}
     assert {c.laddr.ip for c in listening} == {"127.0.0.1"}
@@ -213,10 +223,21 @@ def test_listens_on_loopback_only(served):
             socket.create_connection((ip, port), timeout=2).close()
 
 
-@pytest.mark.parametrize("path", [
-    "app.ipynb", "voila/files/app.ipynb", "voila/render/app.ipynb", "voila/tree", "tree", "api/contents",
-    "api/kernels", "voila/files/%2E%2E/data/cms-hllhc-pu200.xlsx", "voila/files/__init__.py", "files/app.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "app.ipynb",
+        "voila/files/app.ipynb",
+        "voila/render/app.ipynb",
+        "voila/tree",
+        "tree",
+        "api/contents",
+        "api/kernels",
+        "voila/files/%2E%2E/data/cms-hllhc-pu200.xlsx",
+        "voila/files/__init__.py",
+        "files/app.py",
+    ],
+)
 def test_nothing_else_is_served(served, path):
     server, _, _, _ = served
     status, _ = _get(server.url + path, timeout=10)
@@ -250,8 +271,11 @@ def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
     assert "twidgets/app_template/voila/templates/twidgets/conf.json" in names
     for system in twidgets.list_systems():
         assert f"twidgets/data/{system}.xlsx" in names
-    static = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "twidgets" / "widgets" / "static").rglob("*")
-                    if p.is_file() and "__pycache__" not in p.parts)
+    static = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "twidgets" / "widgets" / "static").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
     missing = [s for s in static if s not in names]
     assert not missing, f"widget static files missing from the wheel: {missing}"
     nb = json.loads(zipfile.ZipFile(wheel).read("twidgets/app_notebook/app.ipynb"))
@@ -261,8 +285,14 @@ def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
 def test_the_installed_package_serves_its_own_notebook(served, installed):
     """After a non-editable install the app finds its notebook (and kernel its code) in the package."""
     site, env = installed
-    where = subprocess.run([sys.executable, "-c", "import twidgets.app as a; print(a.APP_NOTEBOOK)"],
-                           capture_output=True, text=True, cwd=site.parent, env=env, timeout=60)
+    where = subprocess.run(
+        [sys.executable, "-c", "import twidgets.app as a; print(a.APP_NOTEBOOK)"],
+        capture_output=True,
+        text=True,
+        cwd=site.parent,
+        env=env,
+        timeout=60,
+    )
     assert Path(where.stdout.strip()) == site / "twidgets" / "app_notebook" / "app.ipynb"
     server = served[0]
     (voila,) = _voila_children(server.proc)[:1]

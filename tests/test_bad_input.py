@@ -11,19 +11,18 @@ import io
 import os
 import pickle
 
+import malformed
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from malformed import INVALID, VALID, case, write_case
 
 import twidgets
 from twidgets import SpecError, System
 from twidgets.model import io as tio
 from twidgets.model.complexity import parse_complexity
 from twidgets.model.errors import ParameterError
-
-import malformed
-from malformed import INVALID, VALID, case, write_case
 
 
 def _assert_located(err: SpecError, c: malformed.Case, *, column=True):
@@ -35,9 +34,15 @@ def _assert_located(err: SpecError, c: malformed.Case, *, column=True):
     for fragment in c.says:
         assert fragment in text, f"{c.id}: {fragment!r} not in {str(err)!r}"
     # the message starts with the location, then says what is wrong
-    prefix = ", ".join(p for p in (
-        f"sheet {c.sheet!r}" if c.sheet else "", f"row {c.row}" if c.row else "",
-        f"column {c.column!r}" if (c.column and column) else "") if p)
+    prefix = ", ".join(
+        p
+        for p in (
+            f"sheet {c.sheet!r}" if c.sheet else "",
+            f"row {c.row}" if c.row else "",
+            f"column {c.column!r}" if (c.column and column) else "",
+        )
+        if p
+    )
     assert str(err).startswith(prefix), str(err)
     assert err.problem and err.problem in str(err)
 
@@ -61,8 +66,11 @@ def base():
 def test_invalid_workbook_raises_located_spec_error(c, tmp_path):
     path = write_case(c, tmp_path)
     data = path.read_bytes()
-    for load in (lambda: twidgets.load_system(str(path)), lambda: System.from_xlsx(path),
-                 lambda: tio.read_workbook(io.BytesIO(data) if c.suffix == ".xlsx" else data)):
+    for load in (
+        lambda: twidgets.load_system(str(path)),
+        lambda: System.from_xlsx(path),
+        lambda: tio.read_workbook(io.BytesIO(data) if c.suffix == ".xlsx" else data),
+    ):
         with pytest.raises(SpecError) as info:
             load()
         _assert_located(info.value, c)
@@ -104,6 +112,7 @@ def test_globals_mapping_without_year():
 
 # --------------------------------------------------------------------------- valid oddities
 
+
 @pytest.mark.parametrize("c", VALID, ids=lambda c: c.id)
 def test_unusual_but_valid_workbooks_load(c, tmp_path):
     path = write_case(c, tmp_path)
@@ -114,8 +123,17 @@ def test_unusual_but_valid_workbooks_load(c, tmp_path):
     assert np.isfinite(ev.power) and ev.power > 0
 
 
-@pytest.mark.parametrize("cid", ["absurd-dimension", "too-small-dimension", "no-dimension", "macro-workbook",
-                                 "headers-with-spaces-and-case", "sheet-names-other-case"])
+@pytest.mark.parametrize(
+    "cid",
+    [
+        "absurd-dimension",
+        "too-small-dimension",
+        "no-dimension",
+        "macro-workbook",
+        "headers-with-spaces-and-case",
+        "sheet-names-other-case",
+    ],
+)
 def test_valid_variants_read_the_same_system(cid, base, tmp_path):
     s = twidgets.load_system(write_case(case(cid), tmp_path))
     assert s == base
@@ -147,14 +165,18 @@ def test_valid_curves_reach_the_classifier(tmp_path, base):
     ev = twidgets.evaluate(s)
     assert np.isfinite(ev.f1)
     # the measured muon curve changes the L1T scores
-    assert not np.array_equal(ev.classifier("Intermediate").null_scores,
-                              twidgets.evaluate(base).classifier("Intermediate").null_scores)
+    assert not np.array_equal(
+        ev.classifier("Intermediate").null_scores, twidgets.evaluate(base).classifier("Intermediate").null_scores
+    )
 
 
-@pytest.mark.parametrize("points, problem", [
-    ([("Intermediate", "muon", 5.0, 0.1)], "at least two"),
-    ([("Intermediate", "muon", 5.0, 0.1), ("Intermediate", "muon", 5.0, 0.2)], "distinct"),
-])
+@pytest.mark.parametrize(
+    "points, problem",
+    [
+        ([("Intermediate", "muon", 5.0, 0.1)], "at least two"),
+        ([("Intermediate", "muon", 5.0, 0.1), ("Intermediate", "muon", 5.0, 0.2)], "distinct"),
+    ],
+)
 def test_unusable_curves_are_spec_errors(points, problem):
     t = malformed.base_tables()
     t["Curves"] = [["Stage", "Object", "Energy (GeV)", "Efficiency"]] + [list(p) for p in points]
@@ -177,10 +199,12 @@ def test_macros_are_not_kept(tmp_path):
 
 def zipfile_open(path):
     import zipfile
+
     return zipfile.ZipFile(path)
 
 
 # --------------------------------------------------------------------------- uploads / safety
+
 
 def test_defusedxml_guards_openpyxl():
     import defusedxml  # noqa: F401  (a dependency: openpyxl uses it when importable)
@@ -193,8 +217,10 @@ def test_defusedxml_guards_openpyxl():
 
 
 def test_xml_entity_expansion_is_refused():
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">'
-            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
 
     def add_doctype(body):
         return bomb + body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else bomb + body
@@ -214,8 +240,11 @@ def test_size_limit(tmp_path):
     big = b"PK\x03\x04" + b"\0" * tio.MAX_BYTES
     path = tmp_path / "big.xlsx"
     path.write_bytes(big)
-    for load in (lambda: twidgets.load_system(path), lambda: tio.read_workbook(big),
-                 lambda: tio.read_workbook(io.BytesIO(big))):
+    for load in (
+        lambda: twidgets.load_system(path),
+        lambda: tio.read_workbook(big),
+        lambda: tio.read_workbook(io.BytesIO(big)),
+    ):
         with pytest.raises(SpecError) as info:
             load()
         assert info.value.sheet is None
@@ -239,15 +268,18 @@ def test_missing_file_and_unknown_name(tmp_path):
         twidgets.load_system(str(tmp_path))  # a directory
 
 
-@pytest.mark.parametrize("text", [
-    "__import__('os').system('touch {m}')",
-    "poly:__import__('os').system('touch {m}')",
-    "poly:1,open('{m}','w')",
-    "lambda x: open('{m}', 'w')",
-    "exec(\"open('{m}','w')\")",
-    "poly:1e-7;import os",
-    "{{}}.__class__",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('touch {m}')",
+        "poly:__import__('os').system('touch {m}')",
+        "poly:1,open('{m}','w')",
+        "lambda x: open('{m}', 'w')",
+        "exec(\"open('{m}','w')\")",
+        "poly:1e-7;import os",
+        "{{}}.__class__",
+    ],
+)
 def test_complexity_strings_are_parsed_never_evaluated(text, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     text = text.format(m=malformed.INJECTION_MARKER)
@@ -281,5 +313,4 @@ def test_spec_error_survives_pickling():
         tio.read_workbook(case("rr-below-one").make())
     e = pickle.loads(pickle.dumps(info.value))
     assert type(e) is SpecError
-    assert (e.sheet, e.row, e.column, str(e)) == (info.value.sheet, info.value.row, info.value.column,
-                                                  str(info.value))
+    assert (e.sheet, e.row, e.column, str(e)) == (info.value.sheet, info.value.row, info.value.column, str(info.value))

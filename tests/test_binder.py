@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import tomllib
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import nbformat
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
@@ -31,7 +31,7 @@ def _pip_install_targets(text: str) -> list[str]:
         words = shlex.split(line)
         for i in range(len(words) - 1):
             if words[i] == "pip" and words[i + 1] == "install":
-                targets += [w for w in words[i + 2:] if not w.startswith("-")]
+                targets += [w for w in words[i + 2 :] if not w.startswith("-")]
     return targets
 
 
@@ -88,7 +88,7 @@ def test_badge_opens_an_existing_notebook_through_voila(where, url):
     (urlpath,) = parse_qs(parsed.query)["urlpath"]
     urlpath = unquote(urlpath)
     assert urlpath.startswith("voila/render/"), f"{where}: the badge should open Voila, not {urlpath}"
-    notebook = ROOT / urlpath[len("voila/render/"):]
+    notebook = ROOT / urlpath[len("voila/render/") :]
     assert notebook.suffix == ".ipynb" and notebook.is_file(), f"{where}: {notebook} does not exist"
     nb = nbformat.read(notebook, as_version=4)
     nbformat.validate(nb)

@@ -11,7 +11,13 @@ from scipy.special import ndtr
 
 from twidgets import ParameterError
 from twidgets.model.classifiers import (
-    L1T_OBJECTS, L1T_OUTCOMES, build_hlt, build_l1t, l1t_slopes, solve_gaussian, solve_sampled,
+    L1T_OBJECTS,
+    L1T_OUTCOMES,
+    build_hlt,
+    build_l1t,
+    l1t_slopes,
+    solve_gaussian,
+    solve_sampled,
 )
 from twidgets.model.curves import ParametricCurve, TabulatedCurve, calibrate_slope, efficiency_integral
 
@@ -37,8 +43,7 @@ def brute_force_threshold(null, pos, neg_rate, pos_rate, rho, boost):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.floats(0.0, 1e6), st.floats(0.0, 1e6), st.floats(0.0, 0.999),
-       st.floats(-2.0, 2.0))
+@given(st.integers(0, 10_000), st.floats(0.0, 1e6), st.floats(0.0, 1e6), st.floats(0.0, 0.999), st.floats(-2.0, 2.0))
 def test_sampled_threshold_is_exact(seed, neg, pos, rho, boost):
     rng = np.random.default_rng(seed)
     null = np.sort(rng.normal(0, 1, 37))

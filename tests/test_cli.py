@@ -29,8 +29,18 @@ def run(capsys, *argv):
 
 # ------------------------------------------------------------------ evaluate
 def test_evaluate_json_equals_the_api(capsys, pu200):
-    code, out, err = run(capsys, "evaluate", "cms-hllhc-pu200", "--set", f"{BOOST}=0.4",
-                         "--set", "Global.complexity=hlt-gpu", "--seed", "3", "--json")
+    code, out, err = run(
+        capsys,
+        "evaluate",
+        "cms-hllhc-pu200",
+        "--set",
+        f"{BOOST}=0.4",
+        "--set",
+        "Global.complexity=hlt-gpu",
+        "--seed",
+        "3",
+        "--json",
+    )
     assert code == 0 and err == ""
     doc = json.loads(out)
     ev = twidgets.evaluate(pu200, {BOOST: 0.4, "Global.complexity": "hlt-gpu"}, seed=3)
@@ -50,8 +60,11 @@ def test_evaluate_text_table_and_headline(capsys, pu200):
     ev = twidgets.evaluate(pu200)
     for name in pu200.stage_names + pu200.detector_names:
         assert name in out
-    lines = {line.split()[0]: line.split()[1] for line in out.splitlines()
-             if line.split() and line.split()[0] in ("f1", "power_W", "scaled_power_W")}
+    lines = {
+        line.split()[0]: line.split()[1]
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in ("f1", "power_W", "scaled_power_W")
+    }
     assert float(lines["f1"]) == pytest.approx(ev.f1, rel=1e-5)
     assert float(lines["scaled_power_W"]) == pytest.approx(ev.scaled_power, rel=1e-5)
 
@@ -67,12 +80,29 @@ def test_evaluate_a_workbook_path(capsys, pu200, tmp_path):
 # ------------------------------------------------------------------ sweep
 def test_sweep_csv_equals_the_api(capsys, pu200, tmp_path):
     out_csv = tmp_path / "s.csv"
-    code, out, err = run(capsys, "sweep", "cms-hllhc-pu200", "--param", f"{RR}=450:40:5", "--param",
-                         f"{BOOST}=0,0.5,1", "--metric", "f1", "--metric", "scaled_power", "--repeats", "2",
-                         "--seed", "4", "--out", str(out_csv))
+    code, out, err = run(
+        capsys,
+        "sweep",
+        "cms-hllhc-pu200",
+        "--param",
+        f"{RR}=450:40:5",
+        "--param",
+        f"{BOOST}=0,0.5,1",
+        "--metric",
+        "f1",
+        "--metric",
+        "scaled_power",
+        "--repeats",
+        "2",
+        "--seed",
+        "4",
+        "--out",
+        str(out_csv),
+    )
     assert code == 0 and "wrote" in out and err == ""
-    api = twidgets.sweep(pu200, {RR: np.linspace(450, 40, 5), BOOST: [0.0, 0.5, 1.0]},
-                         metrics=["f1", "scaled_power"], repeats=2, seed=4)
+    api = twidgets.sweep(
+        pu200, {RR: np.linspace(450, 40, 5), BOOST: [0.0, 0.5, 1.0]}, metrics=["f1", "scaled_power"], repeats=2, seed=4
+    )
     df = pd.read_csv(out_csv, comment="#")
     pd.testing.assert_frame_equal(df, api.to_dataframe(), check_exact=True)
     prov = read_provenance(out_csv)
@@ -81,18 +111,31 @@ def test_sweep_csv_equals_the_api(capsys, pu200, tmp_path):
 
 
 def test_sweep_to_stdout(capsys, pu200):
-    code, out, _ = run(capsys, "sweep", "cms-hllhc-pu200", "--param", "year=2030:2034:3", "--metric",
-                       "scaled_power", "--quiet")
+    code, out, _ = run(
+        capsys, "sweep", "cms-hllhc-pu200", "--param", "year=2030:2034:3", "--metric", "scaled_power", "--quiet"
+    )
     assert code == 0 and out.startswith("# twidgets sweep result")
     df = pd.read_csv(io.StringIO(out), comment="#")
-    np.testing.assert_array_equal(df["scaled_power"],
-                                  twidgets.sweep(pu200, {"year": [2030, 2032, 2034]}).metric("scaled_power"))
+    np.testing.assert_array_equal(
+        df["scaled_power"], twidgets.sweep(pu200, {"year": [2030, 2032, 2034]}).metric("scaled_power")
+    )
 
 
 def test_sweep_on_local_worker_processes(capsys, pu200, tmp_path):
     out_csv = tmp_path / "w.csv"
-    code, _, err = run(capsys, "sweep", "cms-hllhc-pu200", "--param", f"{RR}=400:50:4", "--param",
-                       f"{BOOST}=0:1:3", "--workers", "2", "--out", str(out_csv))
+    code, _, err = run(
+        capsys,
+        "sweep",
+        "cms-hllhc-pu200",
+        "--param",
+        f"{RR}=400:50:4",
+        "--param",
+        f"{BOOST}=0:1:3",
+        "--workers",
+        "2",
+        "--out",
+        str(out_csv),
+    )
     assert code == 0, err
     api = twidgets.sweep(pu200, {RR: np.linspace(400, 50, 4), BOOST: np.linspace(0, 1, 3)})
     pd.testing.assert_frame_equal(pd.read_csv(out_csv, comment="#"), api.to_dataframe(), check_exact=True)
@@ -101,9 +144,25 @@ def test_sweep_on_local_worker_processes(capsys, pu200, tmp_path):
 
 def test_python_dash_m_twidgets_sweep(pu200, tmp_path):
     out_csv = tmp_path / "m.csv"
-    proc = subprocess.run([sys.executable, "-m", "twidgets", "sweep", "cms-hllhc-pu200", "--param",
-                           f"{RR}=450:40:4", "--param", f"{BOOST}=0:1:3", "--out", str(out_csv)],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "twidgets",
+            "sweep",
+            "cms-hllhc-pu200",
+            "--param",
+            f"{RR}=450:40:4",
+            "--param",
+            f"{BOOST}=0:1:3",
+            "--out",
+            str(out_csv),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     api = twidgets.sweep(pu200, {RR: np.linspace(450, 40, 4), BOOST: np.linspace(0, 1, 3)})
     pd.testing.assert_frame_equal(pd.read_csv(out_csv, comment="#"), api.to_dataframe(), check_exact=True)
@@ -129,8 +188,10 @@ BAD = [
     (["sweep", "cms-hllhc-pu200", "--param", f"{RR}=2:3:2", "--metric", "speed"], "invalid choice: 'speed'"),
     (["sweep", "cms-hllhc-pu200", "--param", f"{RR}=2:3:2", "--repeats", "0"], "repeats must be"),
     (["sweep", "cms-hllhc-pu200", "--param", f"{RR}=2:3:2", "--workers", "0"], "--workers must be >= 1"),
-    (["sweep", "cms-hllhc-pu200", "--param", f"{RR}=2:3:2", "--workers", "2", "--scheduler", "tcp://x:1"],
-     "not allowed with argument"),
+    (
+        ["sweep", "cms-hllhc-pu200", "--param", f"{RR}=2:3:2", "--workers", "2", "--scheduler", "tcp://x:1"],
+        "not allowed with argument",
+    ),
     (["sweep", "cms-hllhc-pu200", "--param", f"{RR}=2:3:2", "--out", "/no/such/dir/out.csv"], "cannot write"),
     ([], "required: COMMAND"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -146,8 +207,12 @@ def test_bad_arguments_one_line_exit_2(capsys, argv, needle):
 
 
 def test_bad_arguments_in_a_subprocess():
-    proc = subprocess.run([sys.executable, "-m", "twidgets", "sweep", "cms-hllhc-pu200", "--param",
-                           "Global.compression=0:1:3"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "twidgets", "sweep", "cms-hllhc-pu200", "--param", "Global.compression=0:1:3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("twidgets: error: ") and proc.stderr.count("\n") == 1, proc.stderr
     assert "'Global.compression': 1.0 is not a fraction in [0, 1)" in proc.stderr
@@ -171,7 +236,8 @@ def test_app_subcommand_is_registered():
 
 def test_values_are_never_evaluated(capsys, tmp_path):
     marker = tmp_path / "pwned"
-    code, _, err = run(capsys, "evaluate", "cms-hllhc-pu200", "--set",
-                       f"Global.complexity=__import__('os').system('touch {marker}')")
+    code, _, err = run(
+        capsys, "evaluate", "cms-hllhc-pu200", "--set", f"Global.complexity=__import__('os').system('touch {marker}')"
+    )
     assert code == 2 and not marker.exists()
     assert err.count("\n") == 1 and not os.path.exists(marker)

@@ -15,23 +15,33 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import seed_runner
 
 import twidgets
 from twidgets import compat
 from twidgets.compat import (
-    construct_graph, dataframes_from_spreadsheet, density_scale_model, f1_score, get_passed, get_rejected,
-    precision, ratio_to_reduction, recall, reduction_to_ratio, to_model, transistor_scale_model,
+    construct_graph,
+    dataframes_from_spreadsheet,
+    density_scale_model,
+    f1_score,
+    get_passed,
+    get_rejected,
+    precision,
+    ratio_to_reduction,
+    recall,
+    reduction_to_ratio,
+    to_model,
+    transistor_scale_model,
     update_throughput,
 )
 from twidgets.model.complexity import HLT_CPU_COEFFS, HLT_GPU_COEFFS
-from twidgets.model.scenarios import SCENARIOS, PUBLISHED, scenario_table
-
-import seed_runner
+from twidgets.model.scenarios import PUBLISHED, SCENARIOS, scenario_table
 
 GRID = 101
 
 
 # ------------------------------------------------------------------ the seed workflow
+
 
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory):
@@ -56,8 +66,9 @@ def test_first_cell_is_the_only_replacement():
 def test_workbooks_hold_the_bundled_systems(tmp_path):
     seed_runner.write_workbooks(tmp_path)
     assert twidgets.System.from_xlsx(tmp_path / "cms_system_200.xlsx") == twidgets.load_system("cms-hllhc-pu200")
-    assert twidgets.System.from_xlsx(tmp_path / "cms_system_200_smartpx.xlsx") == \
-        twidgets.load_system("cms-hllhc-pu200-smartpx")
+    assert twidgets.System.from_xlsx(tmp_path / "cms_system_200_smartpx.xlsx") == twidgets.load_system(
+        "cms-hllhc-pu200-smartpx"
+    )
     data = pd.read_excel(tmp_path / "wall time scaling.xlsx", sheet_name="Data")
     assert {"Size", "Wall Time", "Wall Time GPU"} <= set(data.columns)
     # MODEL.md: an 8.425 MB event takes 27.88 s of CPU wall time; the GPU model halves it
@@ -87,8 +98,9 @@ def test_seed_loop_equals_one_vectorised_evaluate(seed_run):
     ns, _ = seed_run
     rr, boost = ns["l1t_reductions"], ns["l1t_skills"]
     system = twidgets.load_system("cms-hllhc-pu200").with_params({"Global.complexity": "hlt-cpu"})
-    ev = twidgets.evaluate(system, {"Intermediate.reduction_ratio": rr[None, :],
-                                    "Intermediate.skill_boost": boost[:, None]})
+    ev = twidgets.evaluate(
+        system, {"Intermediate.reduction_ratio": rr[None, :], "Intermediate.skill_boost": boost[:, None]}
+    )
     confusion = np.array([[r[1] for r in row] for row in ns["res"]])
     np.testing.assert_array_equal(confusion, ev.confusion)
     np.testing.assert_array_equal(ns["res_f1"], ev.f1)
@@ -157,6 +169,7 @@ def test_seed_histogram_and_outputs(seed_run):
 
 # ------------------------------------------------------------------ unit tests
 
+
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory):
     path = tmp_path_factory.mktemp("tables") / "cms_system_200.xlsx"
@@ -170,7 +183,7 @@ def _l1(x):
 
 def _hlt(x):
     k1, k2, k3 = HLT_CPU_COEFFS
-    return k3 * x ** 3 + k2 * x ** 2 + k1 * x
+    return k3 * x**3 + k2 * x**2 + k1 * x
 
 
 FUNCS = {"Global": _hlt, "Intermediate": _l1}
@@ -254,8 +267,18 @@ def test_construct_graph_structure(graph):
     assert graph.nodes["Global"]["type"] == "processor"
     assert graph.has_edge("Inner Tracker", "Tracking") and graph.has_edge("Global", "Disk")
     assert graph.nodes["Global"]["complexity"] is _hlt
-    for key in ("reduction ratio", "input rate", "output rate", "classifier", "contingency", "message size",
-                "ops", "op power", "discards", "global ratio"):
+    for key in (
+        "reduction ratio",
+        "input rate",
+        "output rate",
+        "classifier",
+        "contingency",
+        "message size",
+        "ops",
+        "op power",
+        "discards",
+        "global ratio",
+    ):
         assert key in graph.nodes["Intermediate"], key
     for key in ("op power", "link power", "performance"):
         assert key in graph.graph, key
@@ -277,7 +300,8 @@ def test_construct_graph_equals_evaluate(graph, cpu_system):
     assert graph.nodes["Intermediate"]["classifier"].threshold == ev.value("Intermediate", "threshold")
     link = graph.edges["Intermediate", "Global"]
     assert link["throughput"] == pytest.approx(
-        ev.links.set_index(["source", "target"]).loc[("Intermediate", "Global"), "throughput"], rel=1e-12)
+        ev.links.set_index(["source", "target"]).loc[("Intermediate", "Global"), "throughput"], rel=1e-12
+    )
     # the L1 stage's own op count is its message size / 2e6 (the function passed in)
     assert graph.nodes["Intermediate"]["ops"] == pytest.approx(graph.nodes["Intermediate"]["message size"] / 2e6)
 
@@ -307,8 +331,9 @@ def test_seed_argument(tables, graph):
     with pytest.raises(twidgets.ParameterError, match="seed must be a non-negative integer"):
         construct_graph(tables.detectors, tables.triggers, tables.globals, FUNCS, seed=-1)
     other = construct_graph(tables.detectors, tables.triggers, tables.globals, FUNCS, seed=1)
-    ev = twidgets.evaluate(twidgets.load_system("cms-hllhc-pu200").with_params({"Global.complexity": "hlt-cpu"}),
-                           seed=1)
+    ev = twidgets.evaluate(
+        twidgets.load_system("cms-hllhc-pu200").with_params({"Global.complexity": "hlt-cpu"}), seed=1
+    )
     np.testing.assert_array_equal(other.graph["performance"], ev.confusion)
     assert not np.array_equal(other.graph["performance"], graph.graph["performance"])
 
@@ -332,24 +357,38 @@ def test_update_after_reduction_ratio_equals_evaluate(graph, cpu_system):
     assert out.nodes["Intermediate"]["classifier"].threshold == ev.value("Intermediate", "threshold")
 
 
-@pytest.mark.parametrize("change, overrides", [
-    (lambda g: setattr(g.nodes["Intermediate"]["classifier"], "skill_boost", 0.4),
-     {"Intermediate.skill_boost": 0.4}),
-    (lambda g: g.nodes["Inner Tracker"].__setitem__("sample data", 662_400.0),
-     {"Inner Tracker.data_bytes": 662_400.0}),
-    (lambda g: g.nodes["HGCAL"].__setitem__("data reduction", 0.25),
-     {"HGCAL.compression": 0.75}),
-    (lambda g: g.nodes["Global"].__setitem__("op efficiency", 8.0),
-     {"Global.op_efficiency": 8.0}),
-    (lambda g: g.edges["Muon CSC", "Muon"].__setitem__("link efficiency", 2.0e-12),
-     {"Muon CSC.link_efficiency": 2.0e-12}),
-    (lambda g: g.nodes["ECAL Barrel"].__setitem__("sample rate", 20e6),
-     {"ECAL Barrel.sample_rate": 20e6}),
-    (lambda g: setattr(g.nodes["Global"]["classifier"], "skill_mean", 3.0),
-     {"Global.skill_mean": 3.0}),
-    (lambda g: g.graph["globals"].__setitem__("Year", 2030), {"year": 2030}),
-], ids=["skill_boost", "sample data", "data reduction", "op efficiency", "link efficiency", "sample rate",
-        "gaussian skill", "year"])
+@pytest.mark.parametrize(
+    "change, overrides",
+    [
+        (
+            lambda g: setattr(g.nodes["Intermediate"]["classifier"], "skill_boost", 0.4),
+            {"Intermediate.skill_boost": 0.4},
+        ),
+        (
+            lambda g: g.nodes["Inner Tracker"].__setitem__("sample data", 662_400.0),
+            {"Inner Tracker.data_bytes": 662_400.0},
+        ),
+        (lambda g: g.nodes["HGCAL"].__setitem__("data reduction", 0.25), {"HGCAL.compression": 0.75}),
+        (lambda g: g.nodes["Global"].__setitem__("op efficiency", 8.0), {"Global.op_efficiency": 8.0}),
+        (
+            lambda g: g.edges["Muon CSC", "Muon"].__setitem__("link efficiency", 2.0e-12),
+            {"Muon CSC.link_efficiency": 2.0e-12},
+        ),
+        (lambda g: g.nodes["ECAL Barrel"].__setitem__("sample rate", 20e6), {"ECAL Barrel.sample_rate": 20e6}),
+        (lambda g: setattr(g.nodes["Global"]["classifier"], "skill_mean", 3.0), {"Global.skill_mean": 3.0}),
+        (lambda g: g.graph["globals"].__setitem__("Year", 2030), {"year": 2030}),
+    ],
+    ids=[
+        "skill_boost",
+        "sample data",
+        "data reduction",
+        "op efficiency",
+        "link efficiency",
+        "sample rate",
+        "gaussian skill",
+        "year",
+    ],
+)
 def test_update_after_any_input_equals_evaluate(graph, cpu_system, change, overrides):
     g = copy.deepcopy(graph)
     change(g)
@@ -360,8 +399,9 @@ def test_update_after_any_input_equals_evaluate(graph, cpu_system, change, overr
     assert out.graph["power"] == pytest.approx(ev.power, rel=1e-12)
     assert out.graph["scaled power"] == pytest.approx(ev.scaled_power, rel=1e-12)
     np.testing.assert_array_equal(out.graph["performance"], ev.confusion)
-    assert not np.isclose(out.graph["scaled power"], graph.graph["scaled power"], rtol=1e-9) or \
-        not np.array_equal(out.graph["performance"], graph.graph["performance"])
+    assert not np.isclose(out.graph["scaled power"], graph.graph["scaled power"], rtol=1e-9) or not np.array_equal(
+        out.graph["performance"], graph.graph["performance"]
+    )
 
 
 def test_update_after_complexity_swap_reuses_the_system(graph, cpu_system):
@@ -376,7 +416,8 @@ def test_update_after_complexity_swap_reuses_the_system(graph, cpu_system):
     assert first.graph["op power"] == pytest.approx(ev.op_power, rel=1e-12)
     # the published GPU coefficients are the CPU ones halved, rounded to 9 digits
     assert first.graph["op power"] == pytest.approx(
-        twidgets.evaluate(cpu_system, {"Global.complexity": "hlt-gpu"}).op_power, rel=1e-7)
+        twidgets.evaluate(cpu_system, {"Global.complexity": "hlt-gpu"}).op_power, rel=1e-7
+    )
     assert second.graph["op power"] == first.graph["op power"]
     assert to_model(g)[0] is to_model(copy.deepcopy(g))[0]  # built once, then cached
     assert to_model(graph)[0] is not to_model(g)[0]
@@ -435,12 +476,15 @@ def test_invalid_changes_name_node_and_attribute(graph):
         update_throughput(g)
 
 
-@pytest.mark.parametrize("node, attr, value, message", [
-    ("HGCAL", "data reduction", 0.0, "'HGCAL'.*'data reduction'.*1.0 is not a fraction"),
-    ("HGCAL", "sample data", "abc", "'HGCAL'.*'sample data'.*'abc'"),
-    ("Intermediate", "reduction ratio", np.array([50.0, 60.0]), "'Intermediate'.*one number.*evaluate"),
-    ("Inner Tracker", "reduction ratio", 2.0, "'Inner Tracker'.*detector"),
-])
+@pytest.mark.parametrize(
+    "node, attr, value, message",
+    [
+        ("HGCAL", "data reduction", 0.0, "'HGCAL'.*'data reduction'.*1.0 is not a fraction"),
+        ("HGCAL", "sample data", "abc", "'HGCAL'.*'sample data'.*'abc'"),
+        ("Intermediate", "reduction ratio", np.array([50.0, 60.0]), "'Intermediate'.*one number.*evaluate"),
+        ("Inner Tracker", "reduction ratio", 2.0, "'Inner Tracker'.*detector"),
+    ],
+)
 def test_invalid_attribute_values(graph, node, attr, value, message):
     g = copy.deepcopy(graph)
     g.nodes[node][attr] = value
@@ -451,9 +495,21 @@ def test_invalid_attribute_values(graph, node, attr, value, message):
 def test_star_import_gives_the_seed_names():
     namespace = {}
     exec("from twidgets.compat import *", namespace)
-    seed_names = {"System", "dataframes_from_spreadsheet", "construct_graph", "update_throughput",
-                  "reduction_to_ratio", "ratio_to_reduction", "density_scale_model", "transistor_scale_model",
-                  "precision", "recall", "f1_score", "get_passed", "get_rejected"}
+    seed_names = {
+        "System",
+        "dataframes_from_spreadsheet",
+        "construct_graph",
+        "update_throughput",
+        "reduction_to_ratio",
+        "ratio_to_reduction",
+        "density_scale_model",
+        "transistor_scale_model",
+        "precision",
+        "recall",
+        "f1_score",
+        "get_passed",
+        "get_rejected",
+    }
     assert set(namespace) - {"__builtins__"} == seed_names
 
 

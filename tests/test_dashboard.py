@@ -54,13 +54,15 @@ def test_editor_edit_updates_inspector_flow_and_explorer(dash, pu200):
     links = ev.links.set_index(["source", "target"])
     tracking = [d for d in edited.detector_names if edited.node(d).output == "Tracking"]
     assert after[("Tracking detectors", "Tracking")] == pytest.approx(
-        sum(links.loc[(d, "Tracking"), "throughput"] for d in tracking))
+        sum(links.loc[(d, "Tracking"), "throughput"] for d in tracking)
+    )
     assert after[("Intermediate", "Global")] == pytest.approx(links.loc[("Intermediate", "Global"), "throughput"])
     dash.flow.unit = "events"
     assert sankey(dash) == before_flow  # events/s do not depend on sizes
     # the explorer recomputed on the edited system (debounce=0: synchronously)
-    ref = twidgets.sweep(edited, {RR: np.linspace(450, 40, 11), BOOST: np.linspace(0, 1, 11)},
-                         metrics=["scaled_power"], progress=False)
+    ref = twidgets.sweep(
+        edited, {RR: np.linspace(450, 40, 11), BOOST: np.linspace(0, 1, 11)}, metrics=["scaled_power"], progress=False
+    )
     np.testing.assert_allclose(dash.explorer.result.metric("scaled_power"), ref.metric("scaled_power"))
     assert dash.picker.value == "edited"
 
@@ -80,7 +82,8 @@ def test_explorer_click_moves_the_inspector(dash, pu200):
     f1_before = dash.inspector.evaluation.f1
     dash.explorer.contour._js2py_pointsCallback = {
         "event_type": "plotly_click",
-        "points": {"xs": [122.0], "ys": [0.6], "point_indexes": [[8, 6]], "trace_indexes": [0]}}
+        "points": {"xs": [122.0], "ys": [0.6], "point_indexes": [[8, 6]], "trace_indexes": [0]},
+    }
     xs, ys = np.linspace(450, 40, 11), np.linspace(0, 1, 11)
     expected = {RR: float(xs[np.argmin(abs(xs - 122.0))]), BOOST: float(ys[np.argmin(abs(ys - 0.6))])}
     assert dash.explorer.selected == expected
@@ -123,6 +126,7 @@ def test_editing_the_year_changes_scaled_power_only(dash, pu200):
 
 # ------------------------------------------------------------------ the flow view
 
+
 def test_event_flow_widths_are_conserved(pu200):
     ev = twidgets.evaluate(pu200, {RR: 80.0})
     links = flow_links(ev, "events")
@@ -152,8 +156,9 @@ def test_flow_nodes_carry_power_per_stage(pu200):
     nodes = flow_nodes(ev).set_index("label")
     stages = ev.stages
     assert nodes.loc["Global", "op_power"] == stages.loc["Global", "op_power"]
-    assert nodes.loc["Global", "power"] == pytest.approx(stages.loc["Global", "op_power"]
-                                                         + stages.loc["Global", "link_power"])
+    assert nodes.loc["Global", "power"] == pytest.approx(
+        stages.loc["Global", "op_power"] + stages.loc["Global", "link_power"]
+    )
     total = nodes["power"].sum()
     assert total == pytest.approx(ev.power)  # every watt is on exactly one node
     args = sankey_arguments(ev, "bytes")

@@ -18,8 +18,7 @@ BOOST = "Intermediate.skill_boost"
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     c = distributed.Client(cluster)
     try:
         yield c
@@ -44,8 +43,21 @@ def test_dask_sweep_equals_local(client, pu200):
 
 def test_cli_sweep_on_a_scheduler(client, pu200, tmp_path, capsys):
     out_csv = tmp_path / "d.csv"
-    code = main(["sweep", "cms-hllhc-pu200", "--param", f"{RR}=400:50:5", "--param", "year=2030,2032",
-                 "--scheduler", client.scheduler.address, "--out", str(out_csv), "--quiet"])
+    code = main(
+        [
+            "sweep",
+            "cms-hllhc-pu200",
+            "--param",
+            f"{RR}=400:50:5",
+            "--param",
+            "year=2030,2032",
+            "--scheduler",
+            client.scheduler.address,
+            "--out",
+            str(out_csv),
+            "--quiet",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     api = twidgets.sweep(pu200, {RR: np.linspace(400, 50, 5), "year": [2030.0, 2032.0]})
     pd.testing.assert_frame_equal(pd.read_csv(out_csv, comment="#"), api.to_dataframe(), check_exact=True)
@@ -53,7 +65,17 @@ def test_cli_sweep_on_a_scheduler(client, pu200, tmp_path, capsys):
 
 
 def test_cli_unreachable_scheduler_is_one_line(capsys):
-    code = main(["sweep", "cms-hllhc-pu200", "--param", f"{RR}=400:50:2", "--scheduler", "tcp://127.0.0.1:9",
-                 "--connect-timeout", "1"])
+    code = main(
+        [
+            "sweep",
+            "cms-hllhc-pu200",
+            "--param",
+            f"{RR}=400:50:2",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--connect-timeout",
+            "1",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("twidgets: error: cannot connect") and err.count("\n") == 1, err

@@ -25,15 +25,19 @@ def test_committed_workbooks_equal_the_generator(tmp_path):
     for name in twidgets.list_systems():
         assert twidgets.System.from_xlsx(tmp_path / f"{name}.xlsx") == twidgets.load_system(name), name
     assert (tmp_path / "l1t_turn_on_curves.csv").read_text() == (
-        ROOT / "twidgets" / "data" / "l1t_turn_on_curves.csv").read_text()
+        ROOT / "twidgets" / "data" / "l1t_turn_on_curves.csv"
+    ).read_text()
 
 
-@pytest.mark.parametrize("name, total, rr, year", [
-    ("cms-run3-pu60", 1_740_669, 400.0, 2024),  # sums of the published per-detector payloads
-    ("cms-hllhc-pu140", 5_833_000, 80.0, 2028),
-    ("cms-hllhc-pu200", 8_165_000, 53.3, 2032),
-    ("cms-hllhc-pu200-smartpx", 8_165_000 - 1_440_000 + 662_400, 53.3, 2032),
-])
+@pytest.mark.parametrize(
+    "name, total, rr, year",
+    [
+        ("cms-run3-pu60", 1_740_669, 400.0, 2024),  # sums of the published per-detector payloads
+        ("cms-hllhc-pu140", 5_833_000, 80.0, 2028),
+        ("cms-hllhc-pu200", 8_165_000, 53.3, 2032),
+        ("cms-hllhc-pu200-smartpx", 8_165_000 - 1_440_000 + 662_400, 53.3, 2032),
+    ],
+)
 def test_published_configurations(name, total, rr, year):
     s = twidgets.load_system(name)
     assert s.detectors["Data (bytes)"].sum() == total

@@ -15,7 +15,7 @@ import twidgets
 from twidgets.model import classifiers
 
 # Prints a JSON object of sha256 digests of everything an evaluation and a sweep return.
-_SCRIPT = textwrap.dedent('''
+_SCRIPT = textwrap.dedent("""
     import hashlib, json, sys
     import numpy as np
     import twidgets
@@ -64,13 +64,14 @@ _SCRIPT = textwrap.dedent('''
     except (ImportError, AttributeError):
         out["sweep"] = "no sweep"
     print(json.dumps(out, sort_keys=True))
-''')
+""")
 
 
 def _run(seed: int, hashseed: str) -> dict:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    return subprocess.Popen([sys.executable, "-c", _SCRIPT, str(seed)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", _SCRIPT, str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def _result(proc) -> dict:
@@ -89,7 +90,8 @@ def runs():
 def _in_process(seed: int) -> dict:
     ns: dict = {}
     code = _SCRIPT.replace("seed = int(sys.argv[1])", f"seed = {int(seed)}").replace(
-        "print(json.dumps(out, sort_keys=True))", "")
+        "print(json.dumps(out, sort_keys=True))", ""
+    )
     exec(compile(code, "<determinism script>", "exec"), ns)  # our own fixed script, not user text
     return ns["out"]
 
@@ -134,8 +136,7 @@ def test_vectorised_grid_equals_scalar_points_bit_for_bit():
     s = twidgets.load_system("cms-hllhc-pu200")
     rr = np.array([450.0, 120.0, 53.3, 40.0])
     boost = np.array([0.0, 0.4, 1.0])
-    ev = twidgets.evaluate(s, {"Intermediate.reduction_ratio": rr[:, None], "Intermediate.skill_boost": boost},
-                           seed=5)
+    ev = twidgets.evaluate(s, {"Intermediate.reduction_ratio": rr[:, None], "Intermediate.skill_boost": boost}, seed=5)
     for i, r in enumerate(rr):
         for j, b in enumerate(boost):
             one = twidgets.evaluate(s, {"Intermediate.reduction_ratio": r, "Intermediate.skill_boost": b}, seed=5)
@@ -145,8 +146,8 @@ def test_vectorised_grid_equals_scalar_points_bit_for_bit():
 
 
 def test_sweep_in_worker_processes_is_identical_to_local():
-    from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     s = twidgets.load_system("cms-hllhc-pu200")
     params = {"Intermediate.reduction_ratio": np.linspace(450, 40, 7), "Intermediate.skill_boost": [0.0, 0.5, 1.0]}

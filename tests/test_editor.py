@@ -10,7 +10,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import twidgets
 from twidgets.model.io import bundled_path, read_workbook
@@ -51,6 +52,7 @@ def xlsx_bytes(system):
 
 # ---------------------------------------------------------------- initial state
 
+
 def test_initial_state_mirrors_the_system(editor, pu200):
     assert editor.system is pu200
     assert editor.errors == []
@@ -85,6 +87,7 @@ def test_number_display_round_trips():
 
 
 # ---------------------------------------------------------------- valid edits
+
 
 def test_edit_detector_bytes_gives_new_system_and_power(editor, pu200):
     edit(editor, "detectors", IT, "Data (bytes)", "2e6")
@@ -153,19 +156,24 @@ def test_noop_edit_notifies_nobody(editor, pu200):
 
 # ---------------------------------------------------------------- invalid edits
 
-@pytest.mark.parametrize("table,row,column,value,sheet,sheet_row,words", [
-    ("detectors", 1, "Data (bytes)", "abc", "Detectors", 3, ["'abc'", "not a number"]),
-    ("detectors", IT, "Data (bytes)", "-5", "Detectors", 2, ["-5"]),
-    ("detectors", 2, "Sample Rate", "", "Detectors", 4, ["empty"]),
-    ("stages", INTERMEDIATE, "Reduction Ratio", "0.5", "Triggers", 6, ["0.5", ">= 1"]),
-    ("stages", INTERMEDIATE, "Compression", "1", "Triggers", 6, ["[0, 1)"]),
-    ("stages", GLOBAL, "Output", "Nowhere", "Triggers", 7, ["unknown Output", "'Nowhere'"]),
-    ("stages", GLOBAL, "Classifier", "Magic", "Triggers", 7, ["unknown classifier", "'Magic'"]),
-    ("detectors", 3, "Category", "Nowhere", "Detectors", 5, ["unknown Category"]),
-    ("stages", 1, "Name", "Tracking", "Triggers", 3, ["duplicate", "'Tracking'"]),
-])
-def test_invalid_edit_keeps_system_and_names_the_cell(editor, pu200, table, row, column, value, sheet,
-                                                      sheet_row, words):
+
+@pytest.mark.parametrize(
+    "table,row,column,value,sheet,sheet_row,words",
+    [
+        ("detectors", 1, "Data (bytes)", "abc", "Detectors", 3, ["'abc'", "not a number"]),
+        ("detectors", IT, "Data (bytes)", "-5", "Detectors", 2, ["-5"]),
+        ("detectors", 2, "Sample Rate", "", "Detectors", 4, ["empty"]),
+        ("stages", INTERMEDIATE, "Reduction Ratio", "0.5", "Triggers", 6, ["0.5", ">= 1"]),
+        ("stages", INTERMEDIATE, "Compression", "1", "Triggers", 6, ["[0, 1)"]),
+        ("stages", GLOBAL, "Output", "Nowhere", "Triggers", 7, ["unknown Output", "'Nowhere'"]),
+        ("stages", GLOBAL, "Classifier", "Magic", "Triggers", 7, ["unknown classifier", "'Magic'"]),
+        ("detectors", 3, "Category", "Nowhere", "Detectors", 5, ["unknown Category"]),
+        ("stages", 1, "Name", "Tracking", "Triggers", 3, ["duplicate", "'Tracking'"]),
+    ],
+)
+def test_invalid_edit_keeps_system_and_names_the_cell(
+    editor, pu200, table, row, column, value, sheet, sheet_row, words
+):
     edit(editor, table, row, column, value)
     assert editor.system is pu200
     assert editor.received == []
@@ -226,15 +234,21 @@ def test_several_problems_are_listed_and_pending_text_kept(editor, pu200):
     assert editor.errors == []
     assert len(editor.received) == 1
     s = editor.system
-    assert (s.node("Inner Tracker").params["data_bytes"], s.node("Outer Tracker PS").params["data_bytes"],
-            s.param("Intermediate.reduction_ratio"), s.year) == (1e6, 7.0, 60.0, 2031)
+    assert (
+        s.node("Inner Tracker").params["data_bytes"],
+        s.node("Outer Tracker PS").params["data_bytes"],
+        s.param("Intermediate.reduction_ratio"),
+        s.year,
+    ) == (1e6, 7.0, 60.0, 2031)
 
 
 def test_malicious_complexity_is_rejected_not_run(editor, pu200, tmp_path):
     canary = tmp_path / "pwned"
-    payloads = [f"__import__('pathlib').Path({str(canary)!r}).touch()",
-                "__import__('os').system('x')",
-                f"poly:1,__import__('pathlib').Path({str(canary)!r}).touch()"]
+    payloads = [
+        f"__import__('pathlib').Path({str(canary)!r}).touch()",
+        "__import__('os').system('x')",
+        f"poly:1,__import__('pathlib').Path({str(canary)!r}).touch()",
+    ]
     for text in payloads:
         edit(editor, "stages", GLOBAL, "Complexity", text)
         err = only_error(editor)
@@ -251,6 +265,7 @@ def test_malicious_complexity_is_rejected_not_run(editor, pu200, tmp_path):
 
 
 # ---------------------------------------------------------------- rows
+
 
 def test_rename_stage_references_follow(editor, pu200):
     edit(editor, "stages", 0, "Name", "Trackers")
@@ -337,11 +352,13 @@ def test_delete_rows(editor, pu200):
 
 
 def test_errors_never_escape_a_message(editor, pu200):
-    for bad in ({"type": "edit", "table": "nope", "row": 0, "column": "Name", "value": "x"},
-                {"type": "edit", "table": "stages", "row": 99, "column": "Name", "value": "x"},
-                {"type": "edit", "table": "stages", "row": 0, "column": "No such column", "value": "x"},
-                {"type": "delete_row", "table": "global", "row": 0},
-                {"type": "edit", "table": "stages", "row": None}):
+    for bad in (
+        {"type": "edit", "table": "nope", "row": 0, "column": "Name", "value": "x"},
+        {"type": "edit", "table": "stages", "row": 99, "column": "Name", "value": "x"},
+        {"type": "edit", "table": "stages", "row": 0, "column": "No such column", "value": "x"},
+        {"type": "delete_row", "table": "global", "row": 0},
+        {"type": "edit", "table": "stages", "row": None},
+    ):
         msg(editor, bad)
         assert editor.system is pu200
         assert editor.status.startswith("could not apply")
@@ -380,6 +397,7 @@ def test_extra_columns_survive_edits(pu200):
 
 # ---------------------------------------------------------------- upload / download
 
+
 def test_upload_valid_workbook_replaces_system(editor, run3):
     data = xlsx_bytes(run3)
     msg(editor, {"type": "upload", "name": "colleague.xlsx", "size": len(data)}, [memoryview(data)])
@@ -407,8 +425,10 @@ def _formula_workbook(pu200):
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("case", ["garbage", "truncated", "oversized", "declared-oversized", "formula",
-                                  "missing-sheet", "no-buffer", "empty"])
+@pytest.mark.parametrize(
+    "case",
+    ["garbage", "truncated", "oversized", "declared-oversized", "formula", "missing-sheet", "no-buffer", "empty"],
+)
 def test_bad_upload_shows_error_and_keeps_system(editor, pu200, case):
     good = xlsx_bytes(pu200)
     buffers = None
@@ -463,7 +483,7 @@ def test_download_reads_back_equal(editor, pu200, monkeypatch):
     monkeypatch.setattr(editor, "send", lambda content, buffers=None: sent.append((content, buffers)))
     edit(editor, "stages", INTERMEDIATE, "Skill boost", "0.4")
     msg(editor, {"type": "download"})
-    (content, buffers), = sent
+    ((content, buffers),) = sent
     assert content["type"] == "download" and content["name"].endswith(".xlsx")
     data = bytes(buffers[0])
     assert content["size"] == len(data)
@@ -503,11 +523,11 @@ def test_edit_saved_and_reloaded_is_still_there(pu200, tmp_path):
     assert second.load_bytes(data, "edited.xlsx")
     assert second.system == first.system
     assert second.stages[INTERMEDIATE]["Name"] == "L1 Trigger"
-    assert twidgets.evaluate(second.system).power == pytest.approx(twidgets.evaluate(first.system).power,
-                                                                    rel=1e-12)
+    assert twidgets.evaluate(second.system).power == pytest.approx(twidgets.evaluate(first.system).power, rel=1e-12)
 
 
 # ---------------------------------------------------------------- static assets
+
 
 def test_esm_and_css_are_in_the_package():
     static = resources.files("twidgets.widgets") / "static"
@@ -520,8 +540,19 @@ def test_esm_and_css_are_in_the_package():
     ed = SystemEditor()
     assert ed._esm == js and ed._css == css
     # the DOM contract the browser tests rely on
-    for cls in ("tw-detectors", "tw-stages", "tw-row", "tw-invalid", "tw-error", "tw-errors", "tw-year",
-                "tw-add-row", "tw-delete-row", "tw-upload", "tw-download"):
+    for cls in (
+        "tw-detectors",
+        "tw-stages",
+        "tw-row",
+        "tw-invalid",
+        "tw-error",
+        "tw-errors",
+        "tw-year",
+        "tw-add-row",
+        "tw-delete-row",
+        "tw-upload",
+        "tw-download",
+    ):
         assert cls in js
     assert "data-column" in js or "dataset.column" in js
 
@@ -553,8 +584,14 @@ def test_malformed_corpus_uploads_show_the_error_and_keep_the_system(pu200):
 
 
 def test_rename_moves_curve_points_too(pu200):
-    curves = pd.DataFrame({"Stage": ["Intermediate"] * 3, "Object": ["muon"] * 3,
-                           "Energy (GeV)": [5.0, 20.0, 60.0], "Efficiency": [0.0, 0.5, 0.95]})
+    curves = pd.DataFrame(
+        {
+            "Stage": ["Intermediate"] * 3,
+            "Object": ["muon"] * 3,
+            "Energy (GeV)": [5.0, 20.0, 60.0],
+            "Efficiency": [0.0, 0.5, 0.95],
+        }
+    )
     s = twidgets.System.from_frames(pu200.detectors, pu200.stages, pu200.globals, curves=curves)
     ed = SystemEditor(s)
     assert ed.edit("stages", "Intermediate", "Name", "L1") is True
@@ -566,9 +603,38 @@ def test_rename_moves_curve_points_too(pu200):
 # ---------------------------------------------------------------- fuzzing the message path
 
 _TEXT = st.one_of(
-    st.sampled_from(["", " ", "0", "1", "-1", "0.5", "1e309", "nan", "inf", "abc", "=1+1", "53.3", "2e6",
-                     "Tracking", "Global", "Disk", "Nowhere", "L1T", "HLT", "Gaussian", "Dummy", "hlt-gpu",
-                     "poly:1e-7,2e-13", "poly:", "__import__('os')", "2030", "1800", "published"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "1",
+            "-1",
+            "0.5",
+            "1e309",
+            "nan",
+            "inf",
+            "abc",
+            "=1+1",
+            "53.3",
+            "2e6",
+            "Tracking",
+            "Global",
+            "Disk",
+            "Nowhere",
+            "L1T",
+            "HLT",
+            "Gaussian",
+            "Dummy",
+            "hlt-gpu",
+            "poly:1e-7,2e-13",
+            "poly:",
+            "__import__('os')",
+            "2030",
+            "1800",
+            "published",
+        ]
+    ),
     st.text(max_size=8),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
@@ -587,8 +653,13 @@ def test_any_sequence_of_messages_keeps_a_valid_system(pu200, data):
         row = data.draw(st.integers(0, max(rows - 1, 0)), label="row")
         if action == "edit":
             column = "Year" if table == "global" else data.draw(st.sampled_from(ed.columns[table]), label="col")
-            content = {"type": "edit", "table": table, "row": row, "column": column,
-                       "value": data.draw(_TEXT, label="value")}
+            content = {
+                "type": "edit",
+                "table": table,
+                "row": row,
+                "column": column,
+                "value": data.draw(_TEXT, label="value"),
+            }
         else:
             content = {"type": action, "table": table, "row": row}
         ed._handle_custom_msg(content, [])
@@ -676,11 +747,13 @@ window.rendered = true;
 def _chromium(p):
     import os
     import shutil
+
     try:
         return p.chromium.launch()
     except Exception:  # no Playwright-managed browser: use the system's Chromium if there is one
-        exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-                   None)
+        exe = next(
+            (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+        )
         if exe is None or os.environ.get("TWIDGETS_NO_BROWSER"):
             pytest.skip("no Chromium available for the browser test")
         return p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
@@ -700,9 +773,11 @@ def test_editor_js_in_chromium(pu200, tmp_path):
     ed.send = lambda content, buffers=None: outbox.append((content, [bytes(b) for b in buffers or []]))
     static = resources.files("twidgets.widgets") / "static"
     js = (static / "editor.js").read_text(encoding="utf-8")
-    page_html = _PAGE.format(css=(static / "editor.css").read_text(encoding="utf-8"),
-                             esm_b64=base64.b64encode(js.encode()).decode(),
-                             state_json=json.dumps(json.dumps(ed.get_state(synced))))
+    page_html = _PAGE.format(
+        css=(static / "editor.css").read_text(encoding="utf-8"),
+        esm_b64=base64.b64encode(js.encode()).decode(),
+        state_json=json.dumps(json.dumps(ed.get_state(synced))),
+    )
     (tmp_path / "page.html").write_text(page_html, encoding="utf-8")
     run3_file = tmp_path / "run3.xlsx"
     run3_file.write_bytes(bundled_path("cms-run3-pu60").read_bytes())

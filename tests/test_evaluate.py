@@ -20,22 +20,46 @@ from twidgets import ParameterError, System, evaluate
 from twidgets.model.complexity import HLT_CPU_COEFFS
 from twidgets.model.technology import density_scale
 
-DET_COLS = ["Category", "Detector", "Data (bytes)", "Sample Rate", "Compression", "Link Efficiency (J/bit)",
-            "Op Efficiency (J/op)"]
-STG_COLS = ["Name", "Output", "Data (bytes)", "Reduction Ratio", "Classifier", "Skill mean", "Skill variance",
-            "Link Efficiency (J/bit)", "Op Efficiency (J/op)", "Compression", "Complexity"]
+DET_COLS = [
+    "Category",
+    "Detector",
+    "Data (bytes)",
+    "Sample Rate",
+    "Compression",
+    "Link Efficiency (J/bit)",
+    "Op Efficiency (J/op)",
+]
+STG_COLS = [
+    "Name",
+    "Output",
+    "Data (bytes)",
+    "Reduction Ratio",
+    "Classifier",
+    "Skill mean",
+    "Skill variance",
+    "Link Efficiency (J/bit)",
+    "Op Efficiency (J/op)",
+    "Compression",
+    "Complexity",
+]
 
 
 def small_system(l1_rr=10.0, l1_kind="Gaussian", op_eff=1e-3):
-    det = pd.DataFrame([
-        ["S1", "D1", 100.0, 1000.0, 0.2, 1e-9, 0.0],
-        ["S1", "D2", 50.0, 1000.0, 0.0, 2e-9, 0.0],
-    ], columns=DET_COLS)
-    stg = pd.DataFrame([
-        ["S1", "L1", 10.0, 1.0, "Dummy", None, None, 3e-9, 0.0, 0.0, None],
-        ["L1", "Sink", 20.0, l1_rr, l1_kind, 2.0, 1.0, 4e-9, op_eff, 0.0, "poly:1,0.01"],
-        ["Sink", None, 0.0, 1.0, "Dummy", None, None, 0.0, 0.0, 0.0, None],
-    ], columns=STG_COLS)
+    det = pd.DataFrame(
+        [
+            ["S1", "D1", 100.0, 1000.0, 0.2, 1e-9, 0.0],
+            ["S1", "D2", 50.0, 1000.0, 0.0, 2e-9, 0.0],
+        ],
+        columns=DET_COLS,
+    )
+    stg = pd.DataFrame(
+        [
+            ["S1", "L1", 10.0, 1.0, "Dummy", None, None, 3e-9, 0.0, 0.0, None],
+            ["L1", "Sink", 20.0, l1_rr, l1_kind, 2.0, 1.0, 4e-9, op_eff, 0.0, "poly:1,0.01"],
+            ["Sink", None, 0.0, 1.0, "Dummy", None, None, 0.0, 0.0, 0.0, None],
+        ],
+        columns=STG_COLS,
+    )
     return System.from_frames(det, stg, {"Year": 2027}, name="small")
 
 
@@ -55,7 +79,7 @@ def test_small_system_by_hand():
     assert ev.value("S1", "message_bytes") == s1_msg
     assert ev.value("L1", "message_bytes") == l1_msg
     # ops = poly:1,0.01 -> x + 0.01 x^2 ; op power = 1e-3 J/op * ops * 1000 events/s
-    ops = l1_msg + 0.01 * l1_msg ** 2
+    ops = l1_msg + 0.01 * l1_msg**2
     assert ev.value("L1", "ops") == pytest.approx(ops)
     assert ev.op_power == pytest.approx(1e-3 * ops * 1000.0)
     # links: efficiency of the source row x bytes/s x 8
@@ -150,7 +174,7 @@ def test_structural_override_gpu_halves_hlt_time(pu200):
 
 def test_callable_complexity_through_the_api(pu200):
     k1, k2, k3 = HLT_CPU_COEFFS
-    s = pu200.with_stage("Global", complexity=lambda x: k1 * x + k2 * x ** 2 + k3 * x ** 3)
+    s = pu200.with_stage("Global", complexity=lambda x: k1 * x + k2 * x**2 + k3 * x**3)
     assert evaluate(s).power == pytest.approx(evaluate(pu200).power, rel=1e-12)
 
 
@@ -170,8 +194,16 @@ def test_classifier_view_exposes_scores_and_threshold(pu200):
 
 def test_stages_table_columns_and_cumulative_energy(pu200):
     st = evaluate(pu200).stages
-    for col in ("input_rate", "output_rate", "message_bytes", "ops", "op_power", "threshold", "contingency",
-                "cumulative_energy_per_event"):
+    for col in (
+        "input_rate",
+        "output_rate",
+        "message_bytes",
+        "ops",
+        "op_power",
+        "threshold",
+        "contingency",
+        "cumulative_energy_per_event",
+    ):
         assert col in st.columns
     assert len(st) == 19 + 7
     # an event rejected at the HLT has cost at least its own HLT compute (27.88 s * 16 J/op)

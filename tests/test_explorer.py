@@ -28,8 +28,12 @@ N = 21
 @pytest.fixture(scope="module")
 def reference(pu200):
     """The sweep the default explorer (21 x 21) should show."""
-    return twidgets.sweep(pu200, {RR: np.linspace(450, 40, N), BOOST: np.linspace(0, 1, N)},
-                          metrics=["f1", "scaled_power", "power", "productivity"], progress=False)
+    return twidgets.sweep(
+        pu200,
+        {RR: np.linspace(450, 40, N), BOOST: np.linspace(0, 1, N)},
+        metrics=["f1", "scaled_power", "power", "productivity"],
+        progress=False,
+    )
 
 
 @pytest.fixture()
@@ -60,8 +64,9 @@ def test_map_equals_the_sweep(explorer, reference):
 def test_smoothing_shows_the_smoothed_sweep(explorer, reference):
     explorer.sigma_input.value = 3.0
     assert explorer.sigma == 3.0
-    np.testing.assert_allclose(np.asarray(explorer.contour.data[0].z), reference.smoothed("f1", 3.0).T,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(explorer.contour.data[0].z), reference.smoothed("f1", 3.0).T, rtol=0, atol=1e-12
+    )
     assert not np.allclose(np.asarray(explorer.contour.data[0].z), reference.metric("f1").T)
 
 
@@ -114,8 +119,7 @@ def test_select_snaps_to_the_nearest_grid_point(explorer):
 
 def test_click_callback_selects_a_point(explorer):
     trace = explorer.contour.data[0]
-    trace._dispatch_on_click(Points(point_inds=[[4, 7]], xs=[300.2], ys=[0.21], trace_name="map", trace_index=0),
-                             None)
+    trace._dispatch_on_click(Points(point_inds=[[4, 7]], xs=[300.2], ys=[0.21], trace_name="map", trace_index=0), None)
     assert explorer.selected == {RR: pytest.approx(306.5), BOOST: pytest.approx(0.2)}
 
 
@@ -124,7 +128,9 @@ def test_front_end_click_message_selects_a_point(explorer):
     explorer.contour._js2py_pointsCallback = {
         "event_type": "plotly_click",
         "points": {"xs": [60.0], "ys": [0.9], "point_indexes": [[18, 19]], "trace_indexes": [0]},
-        "device_state": None, "selector": None}
+        "device_state": None,
+        "selector": None,
+    }
     assert explorer.selected == {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}
     # the selected point is drawn on the Pareto view at its (scaled power, F1)
     xs, ys = np.linspace(450, 40, N), np.linspace(0, 1, N)
@@ -136,8 +142,9 @@ def test_front_end_click_message_selects_a_point(explorer):
 
 def test_clicking_the_pareto_front_selects_that_point(explorer, reference):
     front = reference.pareto(x="scaled_power", y="f1")
-    explorer.pareto.data[1]._dispatch_on_click(Points(point_inds=[3], xs=[0], ys=[0], trace_name="front",
-                                                      trace_index=1), None)
+    explorer.pareto.data[1]._dispatch_on_click(
+        Points(point_inds=[3], xs=[0], ys=[0], trace_name="front", trace_index=1), None
+    )
     assert explorer.selected == {RR: front.loc[3, RR], BOOST: front.loc[3, BOOST]}
 
 
@@ -155,8 +162,12 @@ def test_x_picker_takes_any_numeric_parameter_with_a_default_range(explorer, pu2
     assert (explorer.x_start.value, explorer.x_stop.value) == (720_000.0, 2_160_000.0)
     assert explorer.contour.layout.xaxis.autorange is True
     assert all(len(t.x) == 0 for t in explorer.contour.data[1:-1])  # no scenario markers
-    ref = twidgets.sweep(pu200, {"Inner Tracker.data_bytes": np.linspace(720_000, 2_160_000, N),
-                                 BOOST: np.linspace(0, 1, N)}, metrics=["f1"], progress=False)
+    ref = twidgets.sweep(
+        pu200,
+        {"Inner Tracker.data_bytes": np.linspace(720_000, 2_160_000, N), BOOST: np.linspace(0, 1, N)},
+        metrics=["f1"],
+        progress=False,
+    )
     np.testing.assert_array_equal(np.asarray(explorer.contour.data[0].z), ref.metric("f1").T)
 
 
@@ -217,8 +228,9 @@ def test_new_system_recomputes_and_keeps_the_selection(explorer, pu200):
     explorer.select(101.5, 0.5)
     smart = twidgets.load_system("cms-hllhc-pu200-smartpx")
     explorer.system = smart
-    ref = twidgets.sweep(smart, {RR: np.linspace(450, 40, N), BOOST: np.linspace(0, 1, N)}, metrics=["f1"],
-                         progress=False)
+    ref = twidgets.sweep(
+        smart, {RR: np.linspace(450, 40, N), BOOST: np.linspace(0, 1, N)}, metrics=["f1"], progress=False
+    )
     np.testing.assert_array_equal(np.asarray(explorer.contour.data[0].z), ref.metric("f1").T)
     assert explorer.selected == {RR: pytest.approx(101.5), BOOST: pytest.approx(0.5)}
 
@@ -251,8 +263,9 @@ def test_changes_are_debounced_while_a_loop_runs(pu200, monkeypatch):
 
 def test_repeats_average_seeds_and_show_the_spread(pu200):
     explorer = SweepExplorer(pu200, num=5, repeats=3, debounce=0)
-    ref = twidgets.sweep(pu200, {RR: np.linspace(450, 40, 5), BOOST: np.linspace(0, 1, 5)}, metrics=["f1"],
-                         repeats=3, progress=False)
+    ref = twidgets.sweep(
+        pu200, {RR: np.linspace(450, 40, 5), BOOST: np.linspace(0, 1, 5)}, metrics=["f1"], repeats=3, progress=False
+    )
     np.testing.assert_allclose(np.asarray(explorer.contour.data[0].z), ref.metric("f1").T, rtol=0, atol=1e-15)
     explorer.select(245.0, 0.5)
     m = re.search(r'class="tw-selected-spread" data-value="([^"]+)"', explorer.selected_html.value)
@@ -299,9 +312,11 @@ def test_click_callbacks_survive_the_renewal_of_the_figures(explorer):
     assert explorer.contour is not old and explorer.contour_box.children == (explorer.contour,)
     explorer.contour._js2py_pointsCallback = {
         "event_type": "plotly_click",
-        "points": {"xs": [60.0], "ys": [0.9], "point_indexes": [[18, 19]], "trace_indexes": [0]}}
+        "points": {"xs": [60.0], "ys": [0.9], "point_indexes": [[18, 19]], "trace_indexes": [0]},
+    }
     assert explorer.selected == {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}
     assert list(explorer.contour.data[-1].x) == [pytest.approx(60.5)]
-    explorer.pareto.data[1]._dispatch_on_click(Points(point_inds=[0], xs=[0], ys=[0], trace_name="front",
-                                                      trace_index=1), None)
+    explorer.pareto.data[1]._dispatch_on_click(
+        Points(point_inds=[0], xs=[0], ys=[0], trace_name="front", trace_index=1), None
+    )
     assert explorer.selected != {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}

@@ -10,8 +10,8 @@ import datetime as dt
 import math
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -19,18 +19,46 @@ import twidgets
 from twidgets import SpecError, System
 from twidgets.model.params import DETECTOR_COLUMNS, STAGE_COLUMNS
 
-_SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck),
-                 phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink))
+_SETTINGS = dict(
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+)
 
 # ---------------------------------------------------------------- cell values
 
 _weird = st.one_of(
-    st.none(), st.just(float("nan")), st.just(float("inf")), st.just(-float("inf")), st.just(1e300),
-    st.just(-1e300), st.just(0), st.just(-1), st.just(""), st.just("  "), st.booleans(),
-    st.just(np.nan), st.just(pd.NA), st.just(pd.NaT), st.just(np.float32(2.5)), st.just(np.int64(7)),
-    st.just(dt.datetime(2024, 1, 1)), st.just(dt.date(2024, 1, 1)), st.just([1, 2]), st.just({"a": 1}),
-    st.just("=A1+1"), st.just("1e999"), st.just("poly:-1,1"), st.just("poly:1e300,1e300,1e300"), st.just("NaN"), st.just("12"), st.just(" 3.5 "), st.just(b"bytes"),
-    st.text(max_size=8), st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.just(float("nan")),
+    st.just(float("inf")),
+    st.just(-float("inf")),
+    st.just(1e300),
+    st.just(-1e300),
+    st.just(0),
+    st.just(-1),
+    st.just(""),
+    st.just("  "),
+    st.booleans(),
+    st.just(np.nan),
+    st.just(pd.NA),
+    st.just(pd.NaT),
+    st.just(np.float32(2.5)),
+    st.just(np.int64(7)),
+    st.just(dt.datetime(2024, 1, 1)),
+    st.just(dt.date(2024, 1, 1)),
+    st.just([1, 2]),
+    st.just({"a": 1}),
+    st.just("=A1+1"),
+    st.just("1e999"),
+    st.just("poly:-1,1"),
+    st.just("poly:1e300,1e300,1e300"),
+    st.just("NaN"),
+    st.just("12"),
+    st.just(" 3.5 "),
+    st.just(b"bytes"),
+    st.text(max_size=8),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
 )
 
 
@@ -39,19 +67,54 @@ def _num(lo, hi):
 
 
 _GOOD = {
-    "data_bytes": _num(0, 1e15), "sample_rate": _num(1e-3, 1e13), "compression": _num(0, 0.999),
-    "link_efficiency": _num(0, 1), "op_efficiency": _num(0, 1e6), "reduction_ratio": _num(1, 1e15),
-    "skill_mean": _num(-1e3, 1e3), "skill_scale": _num(1e-3, 1e3), "skill_boost": _num(-1e3, 1e3),
+    "data_bytes": _num(0, 1e15),
+    "sample_rate": _num(1e-3, 1e13),
+    "compression": _num(0, 0.999),
+    "link_efficiency": _num(0, 1),
+    "op_efficiency": _num(0, 1e6),
+    "reduction_ratio": _num(1, 1e15),
+    "skill_mean": _num(-1e3, 1e3),
+    "skill_scale": _num(1e-3, 1e3),
+    "skill_boost": _num(-1e3, 1e3),
     "n_samples": st.sampled_from([10, 50, 200]),
     "classifier": st.sampled_from(["Dummy", "Gaussian", "L1T", "HLT", "gaussian", " l1t "]),
-    "complexity": st.sampled_from(["", None, "identity", "l1t-linear", "hlt-cpu", "hlt-gpu", "poly:1e-7,2e-13",
-                                   "poly:1,0,1e-30", "POLY: 2e-6", "poly:" + ",".join(["1e30"] * 8)]),
+    "complexity": st.sampled_from(
+        [
+            "",
+            None,
+            "identity",
+            "l1t-linear",
+            "hlt-cpu",
+            "hlt-gpu",
+            "poly:1e-7,2e-13",
+            "poly:1,0,1e-30",
+            "POLY: 2e-6",
+            "poly:" + ",".join(["1e30"] * 8),
+        ]
+    ),
     "calibration": st.sampled_from(["published", "per-object", None, "Per-Object"]),
 }
 
 _NAMES = st.one_of(
-    st.sampled_from(["Disk", "Global", "Intermediate", "Tracking", "a.b.c", "Ünïcødé ✓", "李", " padded ",
-                     "x" * 200, "Name", "0", "1.5", "nan", "None", "Disk "]),
+    st.sampled_from(
+        [
+            "Disk",
+            "Global",
+            "Intermediate",
+            "Tracking",
+            "a.b.c",
+            "Ünïcødé ✓",
+            "李",
+            " padded ",
+            "x" * 200,
+            "Name",
+            "0",
+            "1.5",
+            "nan",
+            "None",
+            "Disk ",
+        ]
+    ),
     st.text(min_size=0, max_size=6),
 )
 
@@ -77,8 +140,9 @@ def _mutate(draw, df):
         df = df.rename(columns={h: f"  {h.lower()} " for h in cols})
     if draw(st.integers(0, 9)) == 0:
         df = df.copy()
-        df[draw(st.one_of(st.text(max_size=5), st.sampled_from([None, 0, "Extra"])))] = \
-            [draw(_weird) for _ in range(len(df))]
+        df[draw(st.one_of(st.text(max_size=5), st.sampled_from([None, 0, "Extra"])))] = [
+            draw(_weird) for _ in range(len(df))
+        ]
     if draw(st.integers(0, 19)) == 0:
         df = df.iloc[0:0]
     return df
@@ -109,32 +173,40 @@ def tables(draw):
         if not c.required and draw(st.booleans()):
             continue
         stg[c.header] = [draw(cell(c.param, chaos)) for _ in range(n_stg)]
-    det = {"Category": [draw(st.sampled_from(names)) if draw(st.integers(0, 9)) else draw(_NAMES)
-                        for _ in range(n_det)],
-           "Detector": [f"D{i}" if draw(st.integers(0, 9)) else draw(_NAMES) for i in range(n_det)]}
+    det = {
+        "Category": [draw(st.sampled_from(names)) if draw(st.integers(0, 9)) else draw(_NAMES) for _ in range(n_det)],
+        "Detector": [f"D{i}" if draw(st.integers(0, 9)) else draw(_NAMES) for i in range(n_det)],
+    }
     for c in DETECTOR_COLUMNS:
         if c.param in ("name", "output") or (not c.required and draw(st.booleans())):
             continue
         det[c.header] = [draw(cell(c.param, chaos)) for _ in range(n_det)]
     det_df, stg_df = pd.DataFrame(det, dtype=object), pd.DataFrame(stg, dtype=object)
     det_df, stg_df = _mutate(draw, det_df), _mutate(draw, stg_df)
-    glob = draw(st.one_of(
-        st.fixed_dictionaries({"Year": st.integers(1990, 2060)}),
-        st.fixed_dictionaries({"Year": _weird}),
-        st.fixed_dictionaries({"year": st.integers(2000, 2040), "Extra": _weird}),
-        st.just({}),
-        st.integers(2000, 2040).map(lambda y: pd.DataFrame({"Year": [y]})),
-    ))
+    glob = draw(
+        st.one_of(
+            st.fixed_dictionaries({"Year": st.integers(1990, 2060)}),
+            st.fixed_dictionaries({"Year": _weird}),
+            st.fixed_dictionaries({"year": st.integers(2000, 2040), "Extra": _weird}),
+            st.just({}),
+            st.integers(2000, 2040).map(lambda y: pd.DataFrame({"Year": [y]})),
+        )
+    )
     curves = None
     if draw(st.integers(0, 4)) == 0:
         n = draw(st.integers(0, 5))
         objects = ["jet", "muon", "egamma", "tau", "B2G", "Higgs", "photon"]
-        curves = pd.DataFrame({
-            "Stage": [draw(st.sampled_from(names)) if draw(st.integers(0, 9)) else draw(_weird) for _ in range(n)],
-            "Object": [draw(st.sampled_from(objects)) if draw(st.integers(0, 9)) else draw(_weird) for _ in range(n)],
-            "Energy (GeV)": [draw(st.one_of(_num(0, 1e3), _weird)) for _ in range(n)],
-            "Efficiency": [draw(st.one_of(_num(0, 1), _weird)) for _ in range(n)],
-        }, dtype=object)
+        curves = pd.DataFrame(
+            {
+                "Stage": [draw(st.sampled_from(names)) if draw(st.integers(0, 9)) else draw(_weird) for _ in range(n)],
+                "Object": [
+                    draw(st.sampled_from(objects)) if draw(st.integers(0, 9)) else draw(_weird) for _ in range(n)
+                ],
+                "Energy (GeV)": [draw(st.one_of(_num(0, 1e3), _weird)) for _ in range(n)],
+                "Efficiency": [draw(st.one_of(_num(0, 1), _weird)) for _ in range(n)],
+            },
+            dtype=object,
+        )
         curves = _mutate(draw, curves)
     return det_df, stg_df, glob, curves
 
@@ -149,8 +221,17 @@ def _check_evaluation(s: System):
         v = getattr(ev, name)
         assert math.isnan(v) or 0 <= v <= 1, (name, v)
     st_ = ev.stages
-    for q in ("input_rate", "output_rate", "rejected_rate", "message_bytes", "ops", "op_power", "link_power",
-              "energy_per_event", "cumulative_energy_per_event"):
+    for q in (
+        "input_rate",
+        "output_rate",
+        "rejected_rate",
+        "message_bytes",
+        "ops",
+        "op_power",
+        "link_power",
+        "energy_per_event",
+        "cumulative_energy_per_event",
+    ):
         vals = np.asarray(st_[q].tolist(), dtype=float)
         assert np.isfinite(vals).all() and (vals >= 0).all(), (q, vals)
     # events are conserved at every stage (up to integer truncation)
@@ -203,11 +284,27 @@ def test_valid_random_systems_evaluate_to_finite_non_negative_numbers(t):
 
 
 @settings(max_examples=60, **_SETTINGS)
-@given(st.dictionaries(st.sampled_from(["Intermediate.reduction_ratio", "Intermediate.skill_boost",
-                                        "Global.op_efficiency", "Inner Tracker.data_bytes", "year",
-                                        "Global.complexity", "Intermediate.classifier", "Disk.output",
-                                        "Nowhere.data_bytes", "Intermediate.nonsense", "Global"]),
-                       _weird, max_size=3))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "Intermediate.reduction_ratio",
+                "Intermediate.skill_boost",
+                "Global.op_efficiency",
+                "Inner Tracker.data_bytes",
+                "year",
+                "Global.complexity",
+                "Intermediate.classifier",
+                "Disk.output",
+                "Nowhere.data_bytes",
+                "Intermediate.nonsense",
+                "Global",
+            ]
+        ),
+        _weird,
+        max_size=3,
+    )
+)
 def test_with_params_raises_only_parameter_or_spec_errors(values):
     s = twidgets.load_system("cms-hllhc-pu200")
     try:
@@ -219,8 +316,10 @@ def test_with_params_raises_only_parameter_or_spec_errors(values):
 
 # ---------------------------------------------------------------- damaged files
 
+
 def _read_or_spec_error(data: bytes):
     from twidgets.model.io import read_workbook
+
     try:
         s = read_workbook(data)
     except SpecError as e:
@@ -234,6 +333,7 @@ def _read_or_spec_error(data: bytes):
 @given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=8))
 def test_flipped_bytes_give_a_system_or_spec_error(flips):
     from malformed import base_bytes
+
     data = bytearray(base_bytes())
     for pos, value in flips:
         data[pos % len(data)] = value
@@ -241,17 +341,33 @@ def test_flipped_bytes_give_a_system_or_spec_error(flips):
 
 
 @settings(max_examples=100, **_SETTINGS)
-@given(st.sampled_from(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
-                        "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"]),
-       st.integers(0, 10**6), st.integers(0, 40),
-       st.one_of(st.text(max_size=20), st.sampled_from(["<", ">", "</row>", '<c r="Z99" t="n"><v>x</v></c>',
-                                                        '<c r="C2" t="s"><v>999</v></c>', '"', "&", "]]>"])))
+@given(
+    st.sampled_from(
+        [
+            "xl/worksheets/sheet1.xml",
+            "xl/worksheets/sheet2.xml",
+            "xl/worksheets/sheet3.xml",
+            "xl/workbook.xml",
+            "xl/styles.xml",
+            "[Content_Types].xml",
+            "xl/_rels/workbook.xml.rels",
+        ]
+    ),
+    st.integers(0, 10**6),
+    st.integers(0, 40),
+    st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(
+            ["<", ">", "</row>", '<c r="Z99" t="n"><v>x</v></c>', '<c r="C2" t="s"><v>999</v></c>', '"', "&", "]]>"]
+        ),
+    ),
+)
 def test_edited_workbook_xml_gives_a_system_or_spec_error(member, at, cut, insert):
     from malformed import base_bytes, rewrite_zip
 
     def edit(body):
         i = at % (len(body) + 1)
-        return body[:i] + insert.encode("utf-8", "surrogatepass") + body[i + cut:]
+        return body[:i] + insert.encode("utf-8", "surrogatepass") + body[i + cut :]
 
     s = _read_or_spec_error(rewrite_zip(base_bytes(), edits={member: edit}))
     if s is not None:
@@ -261,12 +377,20 @@ def test_edited_workbook_xml_gives_a_system_or_spec_error(member, at, cut, inser
 
 # ---------------------------------------------------------------- complexity strings
 
+
 @settings(max_examples=200, **_SETTINGS)
-@given(st.one_of(st.text(max_size=40), st.text(max_size=30).map(lambda t: "poly:" + t),
-                 st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=9).map(
-                     lambda cs: "poly:" + ",".join(repr(c) for c in cs))))
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.text(max_size=30).map(lambda t: "poly:" + t),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=9).map(
+            lambda cs: "poly:" + ",".join(repr(c) for c in cs)
+        ),
+    )
+)
 def test_any_complexity_string_parses_or_is_a_parameter_error(text):
     from twidgets.model.complexity import Complexity, parse_complexity
+
     try:
         c = parse_complexity(text)
     except twidgets.ParameterError as e:
@@ -282,6 +406,7 @@ def test_any_complexity_string_parses_or_is_a_parameter_error(text):
 @given(st.lists(st.floats(0, 1e30, allow_nan=False), min_size=1, max_size=8))
 def test_poly_strings_keep_their_coefficients(coeffs):
     from twidgets.model.complexity import parse_complexity
+
     c = parse_complexity("poly:" + ",".join(repr(x) for x in coeffs))
     assert c.coeffs == tuple(coeffs)
     x = 1234.5

@@ -46,6 +46,7 @@ def test_builds_with_the_shared_classes(inspector):
     assert "tw-headline" in inspector.headline._dom_classes
     assert "tw-confusion" in inspector.confusion._dom_classes
     import ipywidgets
+
     assert isinstance(inspector.rr_slider, ipywidgets.FloatLogSlider)
     assert isinstance(inspector, ipywidgets.VBox)
 
@@ -172,8 +173,9 @@ def test_pass_through_stage_shows_rates_and_no_line(inspector, pu200):
     assert len(inspector.figure.data[0].x) == 0
     assert inspector.rr_slider.disabled
     row = twidgets.evaluate(pu200).stages.loc["Tracking"]
-    assert shown(inspector.confusion.value, "tw-fp")[0] + shown(inspector.confusion.value, "tw-tp")[0] \
-        == row["input_rate"]
+    assert (
+        shown(inspector.confusion.value, "tw-fp")[0] + shown(inspector.confusion.value, "tw-tp")[0] == row["input_rate"]
+    )
     assert "tw-threshold" not in inspector.headline.value
 
 
@@ -226,7 +228,8 @@ def test_renamed_stage_falls_back_to_a_selecting_stage(inspector, pu200):
 def test_clean_overrides_drops_gone_nodes(pu200):
     renamed = pu200.rename("Intermediate", "L1")
     assert clean_overrides(pu200, renamed, {"Intermediate.reduction_ratio": 3.0, "Global.skill_mean": 2.0}) == {
-        "Global.skill_mean": 2.0}
+        "Global.skill_mean": 2.0
+    }
 
 
 def test_bin_scores_counts_every_sample():
@@ -275,8 +278,10 @@ def test_figure_is_renewed_once_when_a_page_shows_it(inspector, pu200):
     snapshot = new._widget_data
     inspector.rr_slider.value = 90.0  # the live figure follows; the snapshot is not re-sent
     assert inspector.figure._widget_data is snapshot
-    assert line_x(inspector) == twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier(
-        "Intermediate").threshold
+    assert (
+        line_x(inspector)
+        == twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier("Intermediate").threshold
+    )
 
 
 def test_a_structural_override_the_model_refuses_is_shown_not_raised(inspector):

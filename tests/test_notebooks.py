@@ -19,8 +19,7 @@ pytestmark = pytest.mark.notebooks
 
 def test_there_are_notebooks():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01-quickstart.ipynb", "02-reproduce-the-paper.ipynb", "03-design-your-own.ipynb",
-            "app.ipynb"} <= names
+    assert {"01-quickstart.ipynb", "02-reproduce-the-paper.ipynb", "03-design-your-own.ipynb", "app.ipynb"} <= names
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +37,21 @@ def test_notebook_runs_top_to_bottom(path, workdir):
     for cell in nb.cells:  # run from a clean slate, whatever outputs were committed
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,
-                   resources={"metadata": {"path": str(workdir)}}).execute()  # raises CellExecutionError
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(workdir)}}
+    ).execute()  # raises CellExecutionError
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert all(c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip())
 
 
 def test_generated_notebooks_match_the_generator():
-    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_notebooks.py"), "--check"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_notebooks.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
 
 

@@ -10,10 +10,29 @@ from hypothesis import strategies as st
 
 from twidgets import System, evaluate
 
-DET_COLS = ["Category", "Detector", "Data (bytes)", "Sample Rate", "Compression", "Link Efficiency (J/bit)",
-            "Op Efficiency (J/op)"]
-STG_COLS = ["Name", "Output", "Data (bytes)", "Reduction Ratio", "Classifier", "Skill mean", "Skill variance",
-            "Link Efficiency (J/bit)", "Op Efficiency (J/op)", "Compression", "Samples", "Complexity"]
+DET_COLS = [
+    "Category",
+    "Detector",
+    "Data (bytes)",
+    "Sample Rate",
+    "Compression",
+    "Link Efficiency (J/bit)",
+    "Op Efficiency (J/op)",
+]
+STG_COLS = [
+    "Name",
+    "Output",
+    "Data (bytes)",
+    "Reduction Ratio",
+    "Classifier",
+    "Skill mean",
+    "Skill variance",
+    "Link Efficiency (J/bit)",
+    "Op Efficiency (J/op)",
+    "Compression",
+    "Samples",
+    "Complexity",
+]
 
 finite_pos = st.floats(min_value=0.0, max_value=5e6, allow_nan=False)
 
@@ -28,21 +47,44 @@ def systems(draw):
         # each stage outputs to a later one; the last is the sink
         out = None if i == n_stages - 1 else names[draw(st.integers(i + 1, n_stages - 1))]
         kind = "Dummy" if out is None else draw(st.sampled_from(["Dummy", "Gaussian", "L1T", "HLT"]))
-        rows.append([
-            name, out, draw(finite_pos), draw(st.floats(1.0, 500.0)), kind,
-            draw(st.floats(-1.0, 5.0)), draw(st.floats(0.2, 3.0)),
-            draw(st.floats(0.0, 1e-9)), draw(st.floats(0.0, 10.0)), draw(st.floats(0.0, 0.9)),
-            500, draw(st.sampled_from([None, "l1t-linear", "poly:1e-7,1e-13"])),
-        ])
+        rows.append(
+            [
+                name,
+                out,
+                draw(finite_pos),
+                draw(st.floats(1.0, 500.0)),
+                kind,
+                draw(st.floats(-1.0, 5.0)),
+                draw(st.floats(0.2, 3.0)),
+                draw(st.floats(0.0, 1e-9)),
+                draw(st.floats(0.0, 10.0)),
+                draw(st.floats(0.0, 0.9)),
+                500,
+                draw(st.sampled_from([None, "l1t-linear", "poly:1e-7,1e-13"])),
+            ]
+        )
     # stages nobody outputs to are fed by a detector of their own (a stage must receive events)
     fed_by_stage = {r[1] for r in rows}
     roots = [n for n in names if n not in fed_by_stage]
     n_extra = draw(st.integers(0, 3))
     feeds = roots + [draw(st.sampled_from(names[:-1] or names)) for _ in range(n_extra)]
-    det = [[cat, f"D{j}", draw(finite_pos), draw(st.floats(1e3, 4e7)),
-            draw(st.floats(0.0, 0.9)), draw(st.floats(0.0, 1e-9)), 0.0] for j, cat in enumerate(feeds)]
-    return System.from_frames(pd.DataFrame(det, columns=DET_COLS), pd.DataFrame(rows, columns=STG_COLS),
-                              {"Year": draw(st.integers(2020, 2040))})
+    det = [
+        [
+            cat,
+            f"D{j}",
+            draw(finite_pos),
+            draw(st.floats(1e3, 4e7)),
+            draw(st.floats(0.0, 0.9)),
+            draw(st.floats(0.0, 1e-9)),
+            0.0,
+        ]
+        for j, cat in enumerate(feeds)
+    ]
+    return System.from_frames(
+        pd.DataFrame(det, columns=DET_COLS),
+        pd.DataFrame(rows, columns=STG_COLS),
+        {"Year": draw(st.integers(2020, 2040))},
+    )
 
 
 common = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

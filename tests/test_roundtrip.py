@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import zipfile
 
@@ -33,10 +32,35 @@ def _assert_identical(a: System, b: System):
         assert b.curves is None
     else:
         pd.testing.assert_frame_equal(a.curves, b.curves, check_exact=True)
-    assert [(n.name, n.kind, n.output, dict(n.params), n.classifier, n.complexity, n.n_samples, n.calibration,
-             n.curves, n.preds) for n in a.nodes] == \
-           [(n.name, n.kind, n.output, dict(n.params), n.classifier, n.complexity, n.n_samples, n.calibration,
-             n.curves, n.preds) for n in b.nodes]
+    assert [
+        (
+            n.name,
+            n.kind,
+            n.output,
+            dict(n.params),
+            n.classifier,
+            n.complexity,
+            n.n_samples,
+            n.calibration,
+            n.curves,
+            n.preds,
+        )
+        for n in a.nodes
+    ] == [
+        (
+            n.name,
+            n.kind,
+            n.output,
+            dict(n.params),
+            n.classifier,
+            n.complexity,
+            n.n_samples,
+            n.calibration,
+            n.curves,
+            n.preds,
+        )
+        for n in b.nodes
+    ]
 
 
 @pytest.mark.parametrize("name", twidgets.list_systems())
@@ -50,8 +74,8 @@ def test_bundled_systems_round_trip(name, tmp_path):
 
 def test_bundled_workbook_bytes_read_the_same_as_the_written_copy(tmp_path):
     # the writer reproduces the bundled sheets: same sheet names, headers and values
-    from malformed import base_bytes
     import openpyxl
+    from malformed import base_bytes
 
     s = twidgets.load_system("cms-hllhc-pu200")
     buf = io.BytesIO()
@@ -62,8 +86,9 @@ def test_bundled_workbook_bytes_read_the_same_as_the_written_copy(tmp_path):
     for title in ours.sheetnames:
         rows_a = [tuple(r) for r in ours[title].iter_rows(values_only=True)]
         rows_b = [tuple(r) for r in theirs[title].iter_rows(values_only=True)]
-        assert [tuple(x if x not in ("", None) else None for x in r) for r in rows_a] == \
-               [tuple(x if x not in ("", None) else None for x in r) for r in rows_b]
+        assert [tuple(x if x not in ("", None) else None for x in r) for r in rows_a] == [
+            tuple(x if x not in ("", None) else None for x in r) for r in rows_b
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +106,17 @@ def rich():
     # (no "" here: a spreadsheet cell cannot hold empty text, "" reads back as missing)
     stg["Owner"] = ["Zoë", "Ólafur", "李", "Ψ", "=not a formula", None, "x"][:m]
     stg = stg[["Name", "Owner"] + [c for c in stg.columns if c not in ("Name", "Owner")]]  # new order
-    curves = pd.DataFrame({"Stage": ["Intermediate"] * 3, "Object": ["muon"] * 3,
-                           "Energy (GeV)": [5.0, 20.0, 60.0], "Efficiency": [0.0, 0.5, 0.95]})
-    return System.from_frames(det, stg, {"Year": 2032, "Comment": "from a colleague", "Lumi": 7.5, "Runs": 3},
-                              curves=curves, name="rich")
+    curves = pd.DataFrame(
+        {
+            "Stage": ["Intermediate"] * 3,
+            "Object": ["muon"] * 3,
+            "Energy (GeV)": [5.0, 20.0, 60.0],
+            "Efficiency": [0.0, 0.5, 0.95],
+        }
+    )
+    return System.from_frames(
+        det, stg, {"Year": 2032, "Comment": "from a colleague", "Lumi": 7.5, "Runs": 3}, curves=curves, name="rich"
+    )
 
 
 def test_extra_columns_globals_and_curves_round_trip(rich, tmp_path):
@@ -139,21 +171,35 @@ def test_unicode_names_round_trip(tmp_path):
     assert back.node("Détecteur interne ✓ 内部").output == "Trajectographie ⟶ τ"
 
 
-@pytest.mark.parametrize("edit, check", [
-    (lambda s: s.with_stage("Intermediate", reduction_ratio=80, skill_boost=0.4),
-     lambda s: (s.param("Intermediate.reduction_ratio"), s.param("Intermediate.skill_boost")) == (80.0, 0.4)),
-    (lambda s: s.with_detector("Inner Tracker", data_bytes=662_400, compression=0.25),
-     lambda s: (s.param("Inner Tracker.data_bytes"), s.param("Inner Tracker.compression")) == (662_400.0, 0.25)),
-    (lambda s: s.with_year(2030), lambda s: s.year == 2030),
-    (lambda s: s.with_params({"Global.complexity": "hlt-gpu", "year": 2029}),
-     lambda s: s.param("Global.complexity") == "hlt-gpu" and s.year == 2029),
-    (lambda s: s.with_stage("Global", complexity="poly:1e-7,2e-13,2e-20", classifier="L1T"),
-     lambda s: s.param("Global.complexity") == "poly:1e-7,2e-13,2e-20" and s.param("Global.classifier") == "L1T"),
-    (lambda s: s.with_stage("Intermediate", n_samples=2000, calibration="per-object"),
-     lambda s: s.param("Intermediate.n_samples") == 2000 and s.param("Intermediate.calibration") == "per-object"),
-    (lambda s: s.with_stage("Timing", output="Global"), lambda s: s.node("Timing").output == "Global"),
-    (lambda s: s.rename("Disk", "Tape"), lambda s: s.sink == "Tape"),
-], ids=["rr-boost", "detector", "year", "params", "poly-classifier", "samples-calibration", "rewire", "rename"])
+@pytest.mark.parametrize(
+    "edit, check",
+    [
+        (
+            lambda s: s.with_stage("Intermediate", reduction_ratio=80, skill_boost=0.4),
+            lambda s: (s.param("Intermediate.reduction_ratio"), s.param("Intermediate.skill_boost")) == (80.0, 0.4),
+        ),
+        (
+            lambda s: s.with_detector("Inner Tracker", data_bytes=662_400, compression=0.25),
+            lambda s: (s.param("Inner Tracker.data_bytes"), s.param("Inner Tracker.compression")) == (662_400.0, 0.25),
+        ),
+        (lambda s: s.with_year(2030), lambda s: s.year == 2030),
+        (
+            lambda s: s.with_params({"Global.complexity": "hlt-gpu", "year": 2029}),
+            lambda s: s.param("Global.complexity") == "hlt-gpu" and s.year == 2029,
+        ),
+        (
+            lambda s: s.with_stage("Global", complexity="poly:1e-7,2e-13,2e-20", classifier="L1T"),
+            lambda s: s.param("Global.complexity") == "poly:1e-7,2e-13,2e-20" and s.param("Global.classifier") == "L1T",
+        ),
+        (
+            lambda s: s.with_stage("Intermediate", n_samples=2000, calibration="per-object"),
+            lambda s: s.param("Intermediate.n_samples") == 2000 and s.param("Intermediate.calibration") == "per-object",
+        ),
+        (lambda s: s.with_stage("Timing", output="Global"), lambda s: s.node("Timing").output == "Global"),
+        (lambda s: s.rename("Disk", "Tape"), lambda s: s.sink == "Tape"),
+    ],
+    ids=["rr-boost", "detector", "year", "params", "poly-classifier", "samples-calibration", "rewire", "rename"],
+)
 def test_edits_survive_a_round_trip(edit, check, tmp_path):
     s = edit(twidgets.load_system("cms-hllhc-pu200"))
     assert check(s)
@@ -179,23 +225,35 @@ def test_round_trip_through_bytes(rich):
 
 def test_pickle_round_trip(rich):
     import pickle
+
     _assert_identical(rich, pickle.loads(pickle.dumps(rich)))
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).filter(
-    lambda t: t.strip() == t)  # leading/trailing spaces are trimmed from names only, but keep text simple
-_cells = st.one_of(st.none(), _text.filter(bool), st.integers(-10**12, 10**12),
-                   st.floats(allow_nan=False, allow_infinity=False, width=64))
+    lambda t: t.strip() == t
+)  # leading/trailing spaces are trimmed from names only, but keep text simple
+_cells = st.one_of(
+    st.none(),
+    _text.filter(bool),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no slow shrinking: examples are printed
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)  # no slow shrinking: examples are printed
 @given(values=st.lists(_cells, min_size=7, max_size=7), header=_text.filter(lambda h: h.strip() and h[:1] != "="))
 def test_any_extra_stage_column_round_trips(values, header, tmp_path_factory):
     s = twidgets.load_system("cms-hllhc-pu200")
     stg = s.stages
     if " ".join(header.split()).lower() in {" ".join(str(c).split()).lower() for c in stg.columns} | {
-            "samples", "calibration"}:
+        "samples",
+        "calibration",
+    }:
         return
     stg[header] = pd.Series(values, dtype=object)
     s2 = System.from_frames(s.detectors, stg, s.globals)
@@ -208,12 +266,13 @@ def test_any_extra_stage_column_round_trips(values, header, tmp_path_factory):
 
 
 def test_floats_keep_all_17_digits(tmp_path):
-    s = twidgets.load_system("cms-hllhc-pu200").with_stage("Intermediate", skill_boost=0.1 + 0.2,
-                                                           reduction_ratio=1 / 0.0187)
-    s = s.with_detector("Inner Tracker", data_bytes=1.3510798882111234e+14, link_efficiency=2.22e-11 / 3)
+    s = twidgets.load_system("cms-hllhc-pu200").with_stage(
+        "Intermediate", skill_boost=0.1 + 0.2, reduction_ratio=1 / 0.0187
+    )
+    s = s.with_detector("Inner Tracker", data_bytes=1.3510798882111234e14, link_efficiency=2.22e-11 / 3)
     back = _roundtrip(s, tmp_path)
     assert back.param("Intermediate.skill_boost") == 0.30000000000000004
     assert back.param("Intermediate.reduction_ratio") == 1 / 0.0187
-    assert back.param("Inner Tracker.data_bytes") == 1.3510798882111234e+14
+    assert back.param("Inner Tracker.data_bytes") == 1.3510798882111234e14
     assert back.param("Inner Tracker.link_efficiency") == 2.22e-11 / 3
     _assert_identical(s, back)

@@ -20,8 +20,18 @@ def table():
 
 
 def test_table_layout(table):
-    assert list(table.columns) == ["pileup", "l1_rr", "gpu_hlt", "l1_tracking", "smart_sensors", "power_MW",
-                                   "precision", "recall", "f1", "productivity_per_kJ"]
+    assert list(table.columns) == [
+        "pileup",
+        "l1_rr",
+        "gpu_hlt",
+        "l1_tracking",
+        "smart_sensors",
+        "power_MW",
+        "precision",
+        "recall",
+        "f1",
+        "productivity_per_kJ",
+    ]
     assert len(table) == 9
     assert table.iloc[0][["pileup", "l1_rr"]].tolist() == [60, 400.0]
     combos = {tuple(r) for r in table.iloc[1:][["gpu_hlt", "l1_tracking", "smart_sensors"]].itertuples(index=False)}
@@ -53,8 +63,13 @@ def test_each_improvement_helps(table):
 
 
 def test_five_scenarios():
-    assert [s.name for s in SCENARIOS] == ["Phase-1", "L1 Tracks", "Increased L1T accept (GPU)",
-                                           "Phase-2 (L1 Tracks + GPU)", "Phase-2 + smart sensing"]
+    assert [s.name for s in SCENARIOS] == [
+        "Phase-1",
+        "L1 Tracks",
+        "Increased L1T accept (GPU)",
+        "Phase-2 (L1 Tracks + GPU)",
+        "Phase-2 + smart sensing",
+    ]
     st = scenario_table()
     assert st.loc["Phase-2 + smart sensing", "productivity_per_kJ"] == st.productivity_per_kJ.max()
     assert scenario("phase-1").l1_rr == 400

@@ -36,7 +36,9 @@ def _same(a, b):
 def test_public_names():
     assert callable(twidgets.sweep) and callable(twidgets.sensitivity)
     assert twidgets.SweepResult is SweepResult
-    from twidgets.model import SweepResult as R2, sensitivity
+    from twidgets.model import SweepResult as R2
+    from twidgets.model import sensitivity
+
     assert R2 is SweepResult and sensitivity is twidgets.sensitivity
 
 
@@ -56,14 +58,17 @@ def test_three_d_sweep_in_many_blocks_equals_evaluate(pu200):
     rng = np.random.default_rng(7)
     for flat in rng.choice(24, size=10, replace=False):
         i, j, k = np.unravel_index(flat, res.shape)
-        ev = twidgets.evaluate(pu200, {"HGCAL.data_bytes": params["HGCAL.data_bytes"][i],
-                                       RR: params[RR][j], "year": params["year"][k]})
+        ev = twidgets.evaluate(
+            pu200, {"HGCAL.data_bytes": params["HGCAL.data_bytes"][i], RR: params[RR][j], "year": params["year"][k]}
+        )
         for m in res.metrics:
             assert _same(res.metric(m)[i, j, k], ev.metric(m)), (m, i, j, k)
     # the year only rescales the power by the technology density
-    np.testing.assert_allclose(res.metric("scaled_power"),
-                               res.metric("power") / density_scale(np.array(params["year"]))[None, None, :],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        res.metric("scaled_power"),
+        res.metric("power") / density_scale(np.array(params["year"]))[None, None, :],
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("chunk_size", [1, 4, 7, 29, 10_000])
@@ -100,8 +105,10 @@ def test_repeats_use_k_seeds_and_report_their_spread(pu200):
     params = {RR: [400.0, 100.0, 53.3], BOOST: [0.0, 0.4]}
     res = twidgets.sweep(pu200, params, repeats=3, seed=5, metrics=["f1", "power"])
     assert res.provenance["seeds"] == [5, 6, 7] and res.repeats == 3
-    evs = [twidgets.evaluate(pu200, {RR: np.array(params[RR])[:, None], BOOST: np.array(params[BOOST])[None, :]},
-                             seed=s) for s in (5, 6, 7)]
+    evs = [
+        twidgets.evaluate(pu200, {RR: np.array(params[RR])[:, None], BOOST: np.array(params[BOOST])[None, :]}, seed=s)
+        for s in (5, 6, 7)
+    ]
     # K different sample sets for the Monte-Carlo L1T stage
     samples = [ev.classifier("Intermediate").null_scores for ev in evs]
     assert not np.array_equal(samples[0], samples[1]) and not np.array_equal(samples[1], samples[2])
@@ -117,8 +124,9 @@ def test_single_repeat_has_zero_spread(result_2d):
 
 
 def test_analytic_classifiers_have_exactly_zero_spread(pu200):
-    gauss = pu200.with_params({"Intermediate.classifier": "Gaussian", "Intermediate.skill_mean": 3.0,
-                               "Intermediate.skill_scale": 1.0})
+    gauss = pu200.with_params(
+        {"Intermediate.classifier": "Gaussian", "Intermediate.skill_mean": 3.0, "Intermediate.skill_scale": 1.0}
+    )
     params = {RR: [400.0, 53.3], BOOST: [0.0, 0.5]}
     one = twidgets.sweep(gauss, params, metrics=["f1", "power"])
     three = twidgets.sweep(gauss, params, metrics=["f1", "power"], repeats=3)
@@ -143,22 +151,26 @@ def _brute_front(xs, ys):
             continue
         dominated = any(
             xs[j] <= xs[i] and ys[j] >= ys[i] and (xs[j] < xs[i] or ys[j] > ys[i])
-            for j in range(len(xs)) if j != i and not (np.isnan(xs[j]) or np.isnan(ys[j])))
+            for j in range(len(xs))
+            if j != i and not (np.isnan(xs[j]) or np.isnan(ys[j]))
+        )
         if not dominated:
             keep.append(i)
     return keep
 
 
 def test_pareto_points_are_non_dominated(pu200):
-    res = twidgets.sweep(pu200, {RR: np.linspace(450, 40, 12), BOOST: np.linspace(0, 1, 9)},
-                         metrics=["scaled_power", "f1"])
+    res = twidgets.sweep(
+        pu200, {RR: np.linspace(450, 40, 12), BOOST: np.linspace(0, 1, 9)}, metrics=["scaled_power", "f1"]
+    )
     front = res.pareto()
     xs, ys = res.metric("scaled_power").ravel(), res.metric("f1").ravel()
     expected = res.to_dataframe().iloc[_brute_front(xs, ys)].sort_values(["scaled_power", "f1"])
     assert len(front) == len(expected) > 1
     assert list(front.columns) == [RR, BOOST, "scaled_power", "f1"]
-    np.testing.assert_array_equal(front[[RR, BOOST, "scaled_power", "f1"]].to_numpy(),
-                                  expected[[RR, BOOST, "scaled_power", "f1"]].to_numpy())
+    np.testing.assert_array_equal(
+        front[[RR, BOOST, "scaled_power", "f1"]].to_numpy(), expected[[RR, BOOST, "scaled_power", "f1"]].to_numpy()
+    )
     assert (np.diff(front["scaled_power"]) >= 0).all()
 
 
@@ -167,8 +179,12 @@ def test_pareto_points_are_non_dominated(pu200):
 def test_pareto_matches_brute_force_with_ties_and_nans(points):
     xs = np.array([p[0] for p in points], dtype=float)
     ys = np.array([np.nan if p[1] < 0 else p[1] for p in points], dtype=float)
-    res = SweepResult({"a.x": np.arange(len(points))}, {"cost": xs, "gain": ys},
-                      {"cost": np.zeros(len(xs)), "gain": np.zeros(len(xs))}, {"repeats": 1})
+    res = SweepResult(
+        {"a.x": np.arange(len(points))},
+        {"cost": xs, "gain": ys},
+        {"cost": np.zeros(len(xs)), "gain": np.zeros(len(xs))},
+        {"repeats": 1},
+    )
     front = res.pareto(x="cost", y="gain")
     assert sorted(front["a.x"].astype(int)) == _brute_front(xs, ys)
 
@@ -196,8 +212,9 @@ def test_to_dataframe_is_tidy(result_2d):
 
 
 def test_csv_round_trips_values_and_provenance(pu200, tmp_path):
-    res = twidgets.sweep(pu200, {RR: [400.0, 53.3], "Global.op_efficiency": [8.0, 16.0]}, repeats=2,
-                         metrics=["f1", "scaled_power"])
+    res = twidgets.sweep(
+        pu200, {RR: [400.0, 53.3], "Global.op_efficiency": [8.0, 16.0]}, repeats=2, metrics=["f1", "scaled_power"]
+    )
     path = tmp_path / "sweep.csv"
     res.to_csv(path)
     df = pd.read_csv(path, comment="#")
@@ -217,8 +234,14 @@ def test_csv_round_trips_values_and_provenance(pu200, tmp_path):
 # ------------------------------------------------------------------ progress
 def test_progress_callback_counts_points_and_repeats(pu200):
     calls = []
-    twidgets.sweep(pu200, PARAMS_2D, chunk_size=8, repeats=2, metrics=["f1"],
-                   progress=lambda done, total: calls.append((done, total)))
+    twidgets.sweep(
+        pu200,
+        PARAMS_2D,
+        chunk_size=8,
+        repeats=2,
+        metrics=["f1"],
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls[0] == (0, 60) and calls[-1] == (60, 60)
     assert all(b[0] > a[0] for a, b in zip(calls, calls[1:]))
 
@@ -250,39 +273,48 @@ def test_thread_and_process_executors_give_identical_results(pu200):
 
 
 # ------------------------------------------------------------------ bad input
-@pytest.mark.parametrize("params, match", [
-    ({"Nowhere.reduction_ratio": [2.0]}, r"'Nowhere.reduction_ratio'.*no detector or stage named 'Nowhere'.*"
-                                         r"stages: Tracking"),
-    ({"Intermediate.speed": [2.0]}, r"'speed' is not a numeric parameter.*Intermediate.reduction_ratio"),
-    ({"Intermediate.classifier": ["L1T"]}, r"not a numeric parameter.*with_params"),
-    ({"Inner Tracker.reduction_ratio": [2.0]}, r"detector 'Inner Tracker'.*Inner Tracker.data_bytes"),
-    ({"reduction_ratio": [2.0]}, r"Stage.param"),
-    ({RR: []}, r"'Intermediate.reduction_ratio'.*empty"),
-    ({RR: 53.3}, r"'Intermediate.reduction_ratio'.*1-D"),
-    ({RR: [[2.0, 3.0]]}, r"'Intermediate.reduction_ratio'.*1-D.*\(1, 2\)"),
-    ({RR: ["a", "b"]}, r"'Intermediate.reduction_ratio'.*expected numbers"),
-    ({RR: "400"}, r"'Intermediate.reduction_ratio'.*1-D sequence of numbers"),
-    ({RR: [400.0, 0.5]}, r"'Intermediate.reduction_ratio'.*0.5 is not a reduction ratio >= 1"),
-    ({"Global.compression": [0.5, 1.0]}, r"'Global.compression'.*1.0 is not a fraction in \[0, 1\)"),
-    ({RR: [400.0, np.nan]}, r"'Intermediate.reduction_ratio'.*nan"),
-    ({"year": [2030], "Global.year": [2032]}, r"same as 'year'"),
-    ({}, r"non-empty mapping"),
-    ([(RR, [1.0])], r"non-empty mapping"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (
+            {"Nowhere.reduction_ratio": [2.0]},
+            r"'Nowhere.reduction_ratio'.*no detector or stage named 'Nowhere'.*"
+            r"stages: Tracking",
+        ),
+        ({"Intermediate.speed": [2.0]}, r"'speed' is not a numeric parameter.*Intermediate.reduction_ratio"),
+        ({"Intermediate.classifier": ["L1T"]}, r"not a numeric parameter.*with_params"),
+        ({"Inner Tracker.reduction_ratio": [2.0]}, r"detector 'Inner Tracker'.*Inner Tracker.data_bytes"),
+        ({"reduction_ratio": [2.0]}, r"Stage.param"),
+        ({RR: []}, r"'Intermediate.reduction_ratio'.*empty"),
+        ({RR: 53.3}, r"'Intermediate.reduction_ratio'.*1-D"),
+        ({RR: [[2.0, 3.0]]}, r"'Intermediate.reduction_ratio'.*1-D.*\(1, 2\)"),
+        ({RR: ["a", "b"]}, r"'Intermediate.reduction_ratio'.*expected numbers"),
+        ({RR: "400"}, r"'Intermediate.reduction_ratio'.*1-D sequence of numbers"),
+        ({RR: [400.0, 0.5]}, r"'Intermediate.reduction_ratio'.*0.5 is not a reduction ratio >= 1"),
+        ({"Global.compression": [0.5, 1.0]}, r"'Global.compression'.*1.0 is not a fraction in \[0, 1\)"),
+        ({RR: [400.0, np.nan]}, r"'Intermediate.reduction_ratio'.*nan"),
+        ({"year": [2030], "Global.year": [2032]}, r"same as 'year'"),
+        ({}, r"non-empty mapping"),
+        ([(RR, [1.0])], r"non-empty mapping"),
+    ],
+)
 def test_bad_params_raise_clear_errors(pu200, params, match):
     with pytest.raises(twidgets.ParameterError, match=match):
         twidgets.sweep(pu200, params)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"metrics": ["f1", "speed"]}, r"unknown metric 'speed'; metrics: f1, precision"),
-    ({"metrics": []}, r"metrics is empty"),
-    ({"repeats": 0}, r"repeats must be an integer >= 1"),
-    ({"chunk_size": 0}, r"chunk_size must be an integer >= 1"),
-    ({"seed": -1}, r"seed must be an integer >= 0"),
-    ({"seed": 1.5}, r"seed must be an integer"),
-    ({"executor": object()}, r"executor must have a submit\(\) method"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"metrics": ["f1", "speed"]}, r"unknown metric 'speed'; metrics: f1, precision"),
+        ({"metrics": []}, r"metrics is empty"),
+        ({"repeats": 0}, r"repeats must be an integer >= 1"),
+        ({"chunk_size": 0}, r"chunk_size must be an integer >= 1"),
+        ({"seed": -1}, r"seed must be an integer >= 0"),
+        ({"seed": 1.5}, r"seed must be an integer"),
+        ({"executor": object()}, r"executor must have a submit\(\) method"),
+    ],
+)
 def test_bad_options_raise_clear_errors(pu200, kwargs, match):
     with pytest.raises(twidgets.ParameterError, match=match):
         twidgets.sweep(pu200, {RR: [400.0]}, **kwargs)
@@ -300,6 +332,7 @@ def test_not_a_system_and_uncomputed_metric(result_2d):
 
 def test_reporter_shows_a_bar_only_for_long_work(capsys, monkeypatch):
     from twidgets.model.progress import progress_reporter
+
     with progress_reporter(None, 10, expected_seconds=0.2) as rep:
         rep.update(10)
     assert capsys.readouterr().err == "" and rep.done == 10

@@ -6,7 +6,6 @@ import copy
 import pickle
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,9 +14,15 @@ from twidgets import ParameterError, SpecError, System
 
 
 def test_bundled_names(pu200):
-    assert twidgets.list_systems() == sorted([
-        "cms-run3-pu60", "cms-hllhc-pu140", "cms-hllhc-pu200", "cms-hllhc-pu200-smartpx",
-        "cms-hllhc-pu200-smartpx-lowpower"])
+    assert twidgets.list_systems() == sorted(
+        [
+            "cms-run3-pu60",
+            "cms-hllhc-pu140",
+            "cms-hllhc-pu200",
+            "cms-hllhc-pu200-smartpx",
+            "cms-hllhc-pu200-smartpx-lowpower",
+        ]
+    )
     assert pu200.name == "cms-hllhc-pu200"
     assert len(pu200.detectors) == 19 and len(pu200.stages) == 7
     assert pu200.year == 2032 and pu200.sink == "Disk"
@@ -117,6 +122,7 @@ def test_extra_columns_are_kept(pu200):
 
 def test_stage_without_events_is_an_error(pu200):
     import pandas as pd
+
     stg = pu200.stages
     extra = stg.iloc[[0]].copy()
     extra["Name"] = "Orphan"

@@ -10,7 +10,11 @@ import pytest
 from twidgets import ParameterError
 from twidgets.model import metrics
 from twidgets.model.complexity import (
-    HLT_CPU_COEFFS, HLT_GPU_COEFFS, CallableComplexity, fit_wall_time, parse_complexity,
+    HLT_CPU_COEFFS,
+    HLT_GPU_COEFFS,
+    CallableComplexity,
+    fit_wall_time,
+    parse_complexity,
 )
 from twidgets.model.technology import density_scale, transistor_count_scale
 
@@ -23,16 +27,26 @@ def test_named_complexities():
     assert parse_complexity("hlt-cpu")(8.425e6) == pytest.approx(27.88, abs=0.005)
     assert parse_complexity("HLT-GPU")(8.425e6) == pytest.approx(27.88 / 2, abs=0.005)
     x = np.array([1e6, 5e6])
-    np.testing.assert_allclose(parse_complexity("hlt-cpu")(x),
-                               HLT_CPU_COEFFS[0] * x + HLT_CPU_COEFFS[1] * x ** 2 + HLT_CPU_COEFFS[2] * x ** 3)
+    np.testing.assert_allclose(
+        parse_complexity("hlt-cpu")(x), HLT_CPU_COEFFS[0] * x + HLT_CPU_COEFFS[1] * x**2 + HLT_CPU_COEFFS[2] * x**3
+    )
 
 
 def test_poly_strings_are_parsed_not_evaluated(tmp_path):
     c = parse_complexity("poly:1, 2.5e-3, -1e-9")
     assert c(10.0) == pytest.approx(10 + 2.5e-3 * 100 - 1e-9 * 1000)
     marker = tmp_path / "x"
-    for bad in ["poly:", "poly:1,,2", "poly:1;2", "poly:nan", "poly:1e999", "x**2", f"__import__('os').system('touch {marker}')",
-                "lambda x: x", "poly:1,2,3,4,5,6,7,8,9"]:
+    for bad in [
+        "poly:",
+        "poly:1,,2",
+        "poly:1;2",
+        "poly:nan",
+        "poly:1e999",
+        "x**2",
+        f"__import__('os').system('touch {marker}')",
+        "lambda x: x",
+        "poly:1,2,3,4,5,6,7,8,9",
+    ]:
         with pytest.raises(ParameterError):
             parse_complexity(bad)
     assert not marker.exists()
@@ -43,7 +57,7 @@ def test_poly_strings_are_parsed_not_evaluated(tmp_path):
 def test_fit_wall_time_recovers_the_published_cubic():
     sizes = np.linspace(2e6, 1.2e7, 12)
     k1, k2, k3 = HLT_GPU_COEFFS
-    times = k1 * sizes + k2 * sizes ** 2 + k3 * sizes ** 3
+    times = k1 * sizes + k2 * sizes**2 + k3 * sizes**3
     fit = fit_wall_time(sizes, times)
     np.testing.assert_allclose(fit.coeffs, HLT_GPU_COEFFS, rtol=1e-6)
     assert fit.spec.startswith("poly:")

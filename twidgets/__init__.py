@@ -10,12 +10,24 @@ __version__ = "0.1.0"
 
 from .model import Evaluation, ParameterError, SpecError, System, evaluate, list_systems, load_system
 
-__all__ = ["System", "SpecError", "ParameterError", "load_system", "list_systems", "evaluate", "Evaluation",
-           "sweep", "sensitivity", "SweepResult", "__version__"]
+__all__ = [
+    "System",
+    "SpecError",
+    "ParameterError",
+    "load_system",
+    "list_systems",
+    "evaluate",
+    "Evaluation",
+    "sweep",
+    "sensitivity",
+    "SweepResult",
+    "__version__",
+]
 
 
 def __getattr__(name):
     if name in ("sweep", "sensitivity", "SweepResult"):
         from .model import sweep as _sweep_module
+
         return getattr(_sweep_module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

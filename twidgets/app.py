@@ -25,9 +25,23 @@ import time
 import webbrowser
 from pathlib import Path
 
-__all__ = ["APP_NOTEBOOK", "TEMPLATE_ROOT", "TEMPLATE", "SYSTEM_ENV", "DEFAULT_SYSTEM", "CULL_IDLE_TIMEOUT",
-           "CULL_INTERVAL", "DEFAULT_PORT", "AppError", "register", "run", "main", "resolve_system", "voila_command",
-           "app_url"]
+__all__ = [
+    "APP_NOTEBOOK",
+    "TEMPLATE_ROOT",
+    "TEMPLATE",
+    "SYSTEM_ENV",
+    "DEFAULT_SYSTEM",
+    "CULL_IDLE_TIMEOUT",
+    "CULL_INTERVAL",
+    "DEFAULT_PORT",
+    "AppError",
+    "register",
+    "run",
+    "main",
+    "resolve_system",
+    "voila_command",
+    "app_url",
+]
 
 #: The notebook the app serves (shipped in the wheel).
 APP_NOTEBOOK = Path(__file__).resolve().parent / "app_notebook" / "app.ipynb"
@@ -57,9 +71,11 @@ class AppError(Exception):
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``app`` subcommand to an ``argparse`` subparsers object (sets ``func=run``)."""
     p = subparsers.add_parser(
-        "app", help="serve the dashboard as a Voila app on localhost",
+        "app",
+        help="serve the dashboard as a Voila app on localhost",
         description="Serve the twidgets Dashboard with Voila (sources hidden) on a bundled system "
-                    "or an .xlsx workbook, and print its URL.")
+        "or an .xlsx workbook, and print its URL.",
+    )
     add_arguments(p)
     p.set_defaults(func=run)
     return p
@@ -67,13 +83,19 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``app`` subcommand's arguments."""
-    p.add_argument("system", nargs="?", default=DEFAULT_SYSTEM,
-                   help=f"bundled system name or path to an .xlsx workbook (default: {DEFAULT_SYSTEM})")
+    p.add_argument(
+        "system",
+        nargs="?",
+        default=DEFAULT_SYSTEM,
+        help=f"bundled system name or path to an .xlsx workbook (default: {DEFAULT_SYSTEM})",
+    )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default: 127.0.0.1, this machine only; 0.0.0.0 exposes the app)")
-    p.add_argument("--no-browser", dest="open_browser", action="store_false",
-                   help="do not open a web browser")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1, this machine only; 0.0.0.0 exposes the app)",
+    )
+    p.add_argument("--no-browser", dest="open_browser", action="store_false", help="do not open a web browser")
 
 
 def resolve_system(system: str) -> str:
@@ -92,8 +114,10 @@ def resolve_system(system: str) -> str:
         path = Path(system).expanduser()
         looks_like_path = path.suffix.lower() in (".xlsx", ".xlsm") or os.sep in system or "/" in system
         if not looks_like_path:
-            raise AppError(f"unknown system {system!r}; bundled systems: {', '.join(names)} "
-                           "(or give the path to an .xlsx workbook)")
+            raise AppError(
+                f"unknown system {system!r}; bundled systems: {', '.join(names)} "
+                "(or give the path to an .xlsx workbook)"
+            )
         if not path.is_file():
             raise AppError(f"no such workbook: {system}")
         target = str(path.resolve())
@@ -122,7 +146,10 @@ def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[s
     """
     notebook = Path(notebook)
     return [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
@@ -203,8 +230,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         url = app_url(args.host, args.port)
         if args.host not in ("127.0.0.1", "localhost", "::1"):
-            print(f"twidgets app: warning: listening on {args.host}, reachable from other machines",
-                  file=sys.stderr)
+            print(f"twidgets app: warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
         print(f"twidgets app: serving {args.system} at {url} (Ctrl-C to stop)", flush=True)
         if getattr(args, "open_browser", True):
             webbrowser.open(url)

@@ -74,21 +74,20 @@ def parse_range(text: str) -> tuple[str, np.ndarray]:
             return key, np.linspace(start, stop, int(num))
         return key, np.array([float(v) for v in value.split(",")])
     except ValueError:
-        raise UsageError(f"--param {key}: expected START:STOP:NUM or comma-separated numbers, "
-                         f"got {value!r}") from None
+        raise UsageError(f"--param {key}: expected START:STOP:NUM or comma-separated numbers, got {value!r}") from None
 
 
 def _load(name_or_path: str):
     """A bundled system by name, else a workbook path."""
     from .model.io import list_systems, load_system
+
     if name_or_path in list_systems():
         return load_system(name_or_path)
     if os.path.isfile(name_or_path):
         return load_system(os.path.abspath(name_or_path))
     if os.sep in name_or_path or name_or_path.lower().endswith((".xlsx", ".xlsm")):
         raise UsageError(f"no workbook at {name_or_path!r}")
-    raise UsageError(f"{name_or_path!r} is neither a bundled system ({', '.join(list_systems())}) "
-                     "nor a workbook file")
+    raise UsageError(f"{name_or_path!r} is neither a bundled system ({', '.join(list_systems())}) nor a workbook file")
 
 
 def _json_ready(x):
@@ -107,13 +106,27 @@ def _json_ready(x):
 
 
 # ---------------------------------------------------------------------------- evaluate
-_TABLE_COLUMNS = ["kind", "classifier", "input_rate", "output_rate", "reduction_ratio", "message_bytes",
-                  "op_power", "link_power", "threshold", "tp", "fp", "fn", "tn"]
+_TABLE_COLUMNS = [
+    "kind",
+    "classifier",
+    "input_rate",
+    "output_rate",
+    "reduction_ratio",
+    "message_bytes",
+    "op_power",
+    "link_power",
+    "threshold",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+]
 
 
 def run_evaluate(args) -> int:
     """``twidgets evaluate``: per-stage table and headline metrics (or ``--json``)."""
     from .model.evaluate import evaluate
+
     system = _load(args.system)
     overrides = {}
     for item in args.set or []:
@@ -125,8 +138,11 @@ def run_evaluate(args) -> int:
     stages = ev.stages
     if args.json:
         doc = {
-            "system": system.name or args.system, "year": ev.year, "seed": args.seed,
-            "overrides": overrides, "headline": ev.headline(),
+            "system": system.name or args.system,
+            "year": ev.year,
+            "seed": args.seed,
+            "overrides": overrides,
+            "headline": ev.headline(),
             "stages": {name: {c: row[c] for c in stages.columns} for name, row in stages.iterrows()},
             "links": ev.links.to_dict(orient="records"),
         }
@@ -141,9 +157,16 @@ def run_evaluate(args) -> int:
     table.insert(0, "node", table.index)
     out.write("\nrates in events/s, message in bytes/event, power in W\n")
     out.write(table.to_string(index=False, float_format=lambda v: f"{v:.4g}") + "\n\n")
-    units = {"power_W": "W", "link_power_W": "W", "op_power_W": "W", "scaled_power_W": "W",
-             "productivity_per_J": "relevant events/J", "productivity_per_kJ": "relevant events/kJ",
-             "output_rate_Hz": "events/s", "energy_per_relevant_event_J": "J"}
+    units = {
+        "power_W": "W",
+        "link_power_W": "W",
+        "op_power_W": "W",
+        "scaled_power_W": "W",
+        "productivity_per_J": "relevant events/J",
+        "productivity_per_kJ": "relevant events/kJ",
+        "output_rate_Hz": "events/s",
+        "energy_per_relevant_event_J": "J",
+    }
     for k, v in ev.headline().items():
         out.write(f"{k:30s} {v:.6g} {units.get(k, '')}".rstrip() + "\n")
     return 0
@@ -153,6 +176,7 @@ def run_evaluate(args) -> int:
 def run_sweep(args) -> int:
     """``twidgets sweep``: an N-D sweep written as CSV (with provenance comment lines)."""
     from .model.sweep import sweep
+
     system = _load(args.system)
     params = {}
     for item in args.param:
@@ -167,6 +191,7 @@ def run_sweep(args) -> int:
             if args.workers < 1:
                 raise UsageError(f"--workers must be >= 1, got {args.workers}")
             from concurrent.futures import ProcessPoolExecutor
+
             executor = ProcessPoolExecutor(max_workers=args.workers)
             closers.append(executor.shutdown)
         elif args.scheduler:
@@ -181,8 +206,15 @@ def run_sweep(args) -> int:
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"cannot connect to the Dask scheduler at {args.scheduler!r}: {exc}") from None
             closers.append(executor.close)
-        result = sweep(system, params, metrics=args.metric or None, seed=args.seed, repeats=args.repeats,
-                       executor=executor, progress=False if args.quiet else None)
+        result = sweep(
+            system,
+            params,
+            metrics=args.metric or None,
+            seed=args.seed,
+            repeats=args.repeats,
+            executor=executor,
+            progress=False if args.quiet else None,
+        )
     finally:
         for close in closers:
             close()
@@ -192,8 +224,10 @@ def run_sweep(args) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write {args.out!r}: {exc.strerror or exc}") from None
         shape = " x ".join(str(n) for n in result.shape)
-        print(f"wrote {args.out}: {shape} points, metrics {', '.join(result.metrics)}, "
-              f"repeats {result.repeats}, seed {result.seed}")
+        print(
+            f"wrote {args.out}: {shape} points, metrics {', '.join(result.metrics)}, "
+            f"repeats {result.repeats}, seed {result.seed}"
+        )
     else:
         result.to_csv(sys.stdout)
     return 0
@@ -203,41 +237,69 @@ def run_sweep(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from .model.evaluate import METRICS
     from .model.io import list_systems
+
     systems = ", ".join(list_systems())
-    parser = _Parser(prog="twidgets", description="Model trigger / data-acquisition pipelines: power vs "
-                                                  "selection quality.")
+    parser = _Parser(
+        prog="twidgets", description="Model trigger / data-acquisition pipelines: power vs selection quality."
+    )
     from . import __version__
+
     parser.add_argument("--version", action="version", version=f"twidgets {__version__}")
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    ev = sub.add_parser("evaluate", help="evaluate one system: per-stage table and headline metrics",
-                        description=f"Evaluate a system. SYSTEM: a bundled name ({systems}) or a workbook path.")
+    ev = sub.add_parser(
+        "evaluate",
+        help="evaluate one system: per-stage table and headline metrics",
+        description=f"Evaluate a system. SYSTEM: a bundled name ({systems}) or a workbook path.",
+    )
     ev.add_argument("system", metavar="SYSTEM")
-    ev.add_argument("--set", metavar="Stage.param=VALUE", action="append",
-                    help="override a parameter (repeatable); numbers or text (classifier, complexity)")
+    ev.add_argument(
+        "--set",
+        metavar="Stage.param=VALUE",
+        action="append",
+        help="override a parameter (repeatable); numbers or text (classifier, complexity)",
+    )
     ev.add_argument("--seed", type=int, default=0, help="Monte-Carlo seed (default 0)")
     ev.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
     ev.set_defaults(func=run_evaluate)
 
-    sw = sub.add_parser("sweep", help="sweep parameters over a grid; CSV out",
-                        description=f"Sweep parameters over their grid. SYSTEM: a bundled name ({systems}) "
-                                    "or a workbook path. CSV goes to --out or stdout, after '#' provenance "
-                                    "lines (pandas.read_csv(path, comment='#')).")
+    sw = sub.add_parser(
+        "sweep",
+        help="sweep parameters over a grid; CSV out",
+        description=f"Sweep parameters over their grid. SYSTEM: a bundled name ({systems}) "
+        "or a workbook path. CSV goes to --out or stdout, after '#' provenance "
+        "lines (pandas.read_csv(path, comment='#')).",
+    )
     sw.add_argument("system", metavar="SYSTEM")
-    sw.add_argument("--param", metavar="Stage.param=START:STOP:NUM", action="append", required=True,
-                    help="a swept parameter (repeatable): linspace START:STOP:NUM or v1,v2,...")
-    sw.add_argument("--metric", metavar="NAME", action="append", choices=METRICS,
-                    help=f"metric to compute (repeatable; default f1, precision, recall, power, scaled_power, "
-                         f"productivity, output_rate); one of {', '.join(METRICS)}")
+    sw.add_argument(
+        "--param",
+        metavar="Stage.param=START:STOP:NUM",
+        action="append",
+        required=True,
+        help="a swept parameter (repeatable): linspace START:STOP:NUM or v1,v2,...",
+    )
+    sw.add_argument(
+        "--metric",
+        metavar="NAME",
+        action="append",
+        choices=METRICS,
+        help=f"metric to compute (repeatable; default f1, precision, recall, power, scaled_power, "
+        f"productivity, output_rate); one of {', '.join(METRICS)}",
+    )
     sw.add_argument("--repeats", type=int, default=1, help="Monte-Carlo repeats (seeds SEED..SEED+K-1)")
     sw.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     sw.add_argument("--out", metavar="FILE.csv", help="write the CSV here (default: stdout)")
     where = sw.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="evaluate on N local worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask cluster (tcp://host:port)")
-    sw.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
-                    help="how long to try to reach --scheduler (default 10)")
+    sw.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to try to reach --scheduler (default 10)",
+    )
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=run_sweep)
 
@@ -271,11 +333,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("twidgets: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line, not a traceback; TWIDGETS_DEBUG=1 shows it
+    except Exception as exc:
         if os.environ.get("TWIDGETS_DEBUG"):
             raise
-        print(f"twidgets: error: {type(exc).__name__}: {_one_line(exc)} (set TWIDGETS_DEBUG=1 for a traceback)",
-              file=sys.stderr)
+        print(
+            f"twidgets: error: {type(exc).__name__}: {_one_line(exc)} (set TWIDGETS_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 

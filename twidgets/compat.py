@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import namedtuple
-from typing import Mapping
+from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
@@ -73,15 +73,26 @@ from .model.spec import System as _ModelSystem
 from .model.technology import density_scale, transistor_count_scale
 
 __all__ = [
-    "System", "dataframes_from_spreadsheet", "construct_graph", "update_throughput",
-    "reduction_to_ratio", "ratio_to_reduction", "density_scale_model", "transistor_scale_model",
-    "precision", "recall", "f1_score", "get_passed", "get_rejected",
+    "System",
+    "dataframes_from_spreadsheet",
+    "construct_graph",
+    "update_throughput",
+    "reduction_to_ratio",
+    "ratio_to_reduction",
+    "density_scale_model",
+    "transistor_scale_model",
+    "precision",
+    "recall",
+    "f1_score",
+    "get_passed",
+    "get_rejected",
 ]  # the seed's names (what ``from twidgets.compat import *`` brings in); also: to_model, CompatGraph, Classifier
 
 _CONTEXT_KEY = "twidgets"
 
 
 # ----------------------------------------------------------------------------- tables
+
 
 class System(namedtuple("System", ["detectors", "triggers", "globals"])):
     """The seed's tables of one system: ``detectors``, ``triggers`` and ``globals``
@@ -116,6 +127,7 @@ def dataframes_from_spreadsheet(filename) -> System:
 
 # ----------------------------------------------------------------------- conversions
 
+
 def reduction_to_ratio(reduction):
     """Reduction ratio (events in / events out) from the rejected fraction: ``1 / (1 - reduction)``.
 
@@ -149,6 +161,7 @@ def transistor_scale_model(year):
 
 # -------------------------------------------------------------------------- metrics
 
+
 def get_passed(contingency):
     """The kept row ``[fp, tp]`` (events/s) of a contingency table (or a stack of them)."""
     return np.asarray(contingency)[..., 1, :]
@@ -175,6 +188,7 @@ def f1_score(confusion):
 
 
 # ----------------------------------------------------------------------- classifier
+
 
 class Classifier:
     """A stage's classifier as the seed exposed it: settable ``skill_boost``, scores, threshold.
@@ -310,13 +324,19 @@ class _Context:
 
 
 # attribute -> parameter; "data reduction" is 1 - compression
-_NODE_INPUTS = {"sample data": "data_bytes", "sample rate": "sample_rate", "reduction ratio": "reduction_ratio",
-                "op efficiency": "op_efficiency", "data reduction": "compression"}
+_NODE_INPUTS = {
+    "sample data": "data_bytes",
+    "sample rate": "sample_rate",
+    "reduction ratio": "reduction_ratio",
+    "op efficiency": "op_efficiency",
+    "data reduction": "compression",
+}
 _CLASSIFIER_INPUTS = {"skill_boost": "skill_boost", "skill_mean": "skill_mean", "skill_scale": "skill_scale"}
 
 
-def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, functions: Mapping | None = None,
-                    *, seed: int = 0) -> "CompatGraph":
+def construct_graph(
+    detectors: pd.DataFrame, triggers: pd.DataFrame, globals, functions: Mapping | None = None, *, seed: int = 0
+) -> CompatGraph:
     """Build the system graph from its tables and compute everything once.
 
     Parameters
@@ -352,8 +372,10 @@ def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, fu
     functions = dict(functions or {})
     for name in functions:
         if name not in base.stage_names and name not in base.detector_names:
-            raise ParameterError(f"construct_graph: functions names {name!r}, which is not a stage or detector; "
-                                 f"stages: {', '.join(base.stage_names)}")
+            raise ParameterError(
+                f"construct_graph: functions names {name!r}, which is not a stage or detector; "
+                f"stages: {', '.join(base.stage_names)}"
+            )
     system = base.with_params({f"{n}.complexity": f for n, f in functions.items()}) if functions else base
 
     g = CompatGraph()
@@ -375,9 +397,13 @@ def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, fu
             attrs["reduction ratio"] = p["reduction_ratio"]
             model = None if n.classifier == "Dummy" else classifier_for(n, seed)
             gaussian = n.classifier == "Gaussian"
-            attrs["classifier"] = Classifier(n.classifier, model, p["skill_boost"],
-                                             p["skill_mean"] if gaussian else None,
-                                             p["skill_scale"] if gaussian else None)
+            attrs["classifier"] = Classifier(
+                n.classifier,
+                model,
+                p["skill_boost"],
+                p["skill_mean"] if gaussian else None,
+                p["skill_scale"] if gaussian else None,
+            )
         g.add_node(n.name, **attrs)
         baseline[n.name] = {a: attrs[a] for a in _NODE_INPUTS if a in attrs}
         baseline[n.name].update({a: getattr(attrs["classifier"], a) for a in _CLASSIFIER_INPUTS})
@@ -395,16 +421,20 @@ def construct_graph(detectors: pd.DataFrame, triggers: pd.DataFrame, globals, fu
 def _context(graph) -> _Context:
     ctx = graph.graph.get(_CONTEXT_KEY) if isinstance(graph, nx.DiGraph) else None
     if not isinstance(ctx, _Context):
-        raise ParameterError("this graph was not built by twidgets.compat.construct_graph (graph.graph"
-                             f"[{_CONTEXT_KEY!r}] is missing); build it with construct_graph(...)")
+        raise ParameterError(
+            "this graph was not built by twidgets.compat.construct_graph (graph.graph"
+            f"[{_CONTEXT_KEY!r}] is missing); build it with construct_graph(...)"
+        )
     return ctx
 
 
 def _scalar(param: str, value, where: str) -> float:
     """One validated number for ``param`` (a compat graph holds scalars; arrays go to evaluate)."""
     if np.ndim(value) != 0:
-        raise ParameterError(f"{where}: a compat graph takes one number, got an array of shape {np.shape(value)}; "
-                             "for grids call twidgets.evaluate(system, overrides) with arrays (see to_model)")
+        raise ParameterError(
+            f"{where}: a compat graph takes one number, got an array of shape {np.shape(value)}; "
+            "for grids call twidgets.evaluate(system, overrides) with arrays (see to_model)"
+        )
     return float(check_values(param, value, where))
 
 
@@ -435,8 +465,10 @@ def to_model(graph: nx.DiGraph):
         try:
             attrs = graph.nodes[name]
         except KeyError:
-            raise ParameterError(f"graph node {name!r} is missing; the compat graph's structure cannot change "
-                                 "(build a new one with construct_graph)") from None
+            raise ParameterError(
+                f"graph node {name!r} is missing; the compat graph's structure cannot change "
+                "(build a new one with construct_graph)"
+            ) from None
         node = system.node(name)
         for attr, param in _NODE_INPUTS.items():
             if attr not in base:
@@ -444,8 +476,10 @@ def to_model(graph: nx.DiGraph):
             value = attrs.get(attr, base[attr])
             if attr == "reduction ratio" and node.kind == "detector":
                 if _changed(value, 1.0):
-                    raise ParameterError(f"graph node {name!r}: a detector's 'reduction ratio' is always 1; "
-                                         "change the stage it feeds instead")
+                    raise ParameterError(
+                        f"graph node {name!r}: a detector's 'reduction ratio' is always 1; "
+                        "change the stage it feeds instead"
+                    )
                 continue
             if _changed(value, base[attr]):
                 where = f"graph node {name!r}, attribute {attr!r}"
@@ -462,8 +496,10 @@ def to_model(graph: nx.DiGraph):
         clf = attrs.get("classifier")
         if node.kind == "stage":
             if not isinstance(clf, Classifier):
-                raise ParameterError(f"graph node {name!r}: 'classifier' must stay the compat Classifier built by "
-                                     f"construct_graph (got {type(clf).__name__}); set its skill_boost instead")
+                raise ParameterError(
+                    f"graph node {name!r}: 'classifier' must stay the compat Classifier built by "
+                    f"construct_graph (got {type(clf).__name__}); set its skill_boost instead"
+                )
             for attr, param in _CLASSIFIER_INPUTS.items():
                 value = getattr(clf, attr)
                 if _changed(value, base[attr]):
@@ -475,16 +511,20 @@ def to_model(graph: nx.DiGraph):
             try:
                 eff = graph.edges[name, node.output].get("link efficiency", base["link efficiency"])
             except KeyError:
-                raise ParameterError(f"graph edge {name!r} -> {node.output!r} is missing; the compat graph's "
-                                     "structure cannot change (build a new one with construct_graph)") from None
+                raise ParameterError(
+                    f"graph edge {name!r} -> {node.output!r} is missing; the compat graph's "
+                    "structure cannot change (build a new one with construct_graph)"
+                ) from None
             if _changed(eff, base["link efficiency"]):
                 where = f"graph edge {name!r} -> {node.output!r}, attribute 'link efficiency'"
                 overrides[f"{name}.link_efficiency"] = _scalar("link_efficiency", eff, where)
         fx = attrs.get("complexity", ctx.complexities[name])
         if _changed(fx, ctx.complexities[name]):
             if not callable(fx) and not isinstance(fx, str):
-                raise ParameterError(f"graph node {name!r}: 'complexity' must be a callable bytes -> ops or a "
-                                     f"complexity string, got {type(fx).__name__}")
+                raise ParameterError(
+                    f"graph node {name!r}: 'complexity' must be a callable bytes -> ops or a "
+                    f"complexity string, got {type(fx).__name__}"
+                )
             changed_fx[name] = fx
     year = graph.graph.get("globals", {}).get("Year", system.year)
     if _changed(year, system.year):
@@ -497,7 +537,7 @@ def to_model(graph: nx.DiGraph):
     return system, overrides
 
 
-def update_throughput(graph: nx.DiGraph) -> "CompatGraph":
+def update_throughput(graph: nx.DiGraph) -> CompatGraph:
     """Recompute rates, message sizes, ops, power and confusion tables of a compat graph.
 
     Reads the input attributes you may have changed (module docstring), evaluates the
@@ -532,7 +572,7 @@ def update_throughput(graph: nx.DiGraph) -> "CompatGraph":
             clf.threshold = float(d["threshold"])
             clf.error_matrix = a["error matrix"].copy()
             a["classifier"] = clf
-    for u, v, e in g.edges(data=True):
+    for u, _v, e in g.edges(data=True):
         d = values[u]
         msg = float(d["message_bytes"])
         e["message size"] = msg

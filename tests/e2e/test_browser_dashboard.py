@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 from app_server import SCREENSHOTS  # docs/screenshots only with TWIDGETS_UPDATE_SCREENSHOTS=1
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # ---------------------------------------------------------------------------------- page helpers
 RENDERED = """() => {
@@ -169,9 +167,15 @@ def test_slider_changes_f1_and_moves_threshold(dashboard, timings):
     page.mouse.up()
     page.wait_for_function(
         "([sel, old]) => { const e = document.querySelector(sel); return e && e.textContent.trim() !== old; }",
-        arg=[".twidgets-inspector .tw-f1", f1_before], timeout=60_000)
-    page.wait_for_function("([old]) => { const p = document.querySelector('.tw-histogram .shapelayer path');"
-                           " return p && p.getAttribute('d') !== old; }", arg=[path_before], timeout=60_000)
+        arg=[".twidgets-inspector .tw-f1", f1_before],
+        timeout=60_000,
+    )
+    page.wait_for_function(
+        "([old]) => { const p = document.querySelector('.tw-histogram .shapelayer path');"
+        " return p && p.getAttribute('d') !== old; }",
+        arg=[path_before],
+        timeout=60_000,
+    )
     rr = float(_text(page, ".tw-rr-slider .widget-readout"))
     assert rr > 100, f"the slider should now be at a high reduction ratio, reads {rr}"
     page.wait_for_timeout(1500)  # let the last continuous update land
@@ -193,16 +197,23 @@ def test_clicking_the_contour_map_updates_the_inspector(dashboard):
     drag = page.locator(".tw-contour .nsewdrag").first.bounding_box()
     # lower right of the map: a low reduction ratio (axis reversed) and a high skill boost
     page.mouse.click(drag["x"] + drag["width"] * 0.8, drag["y"] + drag["height"] * 0.25)
-    page.wait_for_function("() => /selected:/.test(document.querySelector('.tw-selected')?.textContent || '')",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => /selected:/.test(document.querySelector('.tw-selected')?.textContent || '')", timeout=60_000
+    )
     page.wait_for_function(
         "([sel, old]) => { const e = document.querySelector(sel); return e && e.textContent.trim() !== old; }",
-        arg=[".twidgets-inspector .tw-f1", f1_before], timeout=60_000)
+        arg=[".twidgets-inspector .tw-f1", f1_before],
+        timeout=60_000,
+    )
     selected_rr = float(page.locator(".tw-selected .tw-selected-x").get_attribute("data-value"))
     selected_boost = float(page.locator(".tw-selected .tw-selected-y").get_attribute("data-value"))
     assert selected_rr < 200 and selected_boost > 0.5
-    page.wait_for_function("([v]) => Math.abs(parseFloat(document.querySelector('.tw-boost-slider .widget-readout')"
-                           ".textContent) - v) < 0.01", arg=[selected_boost], timeout=30_000)
+    page.wait_for_function(
+        "([v]) => Math.abs(parseFloat(document.querySelector('.tw-boost-slider .widget-readout')"
+        ".textContent) - v) < 0.01",
+        arg=[selected_boost],
+        timeout=30_000,
+    )
     rr_now = float(_text(page, ".tw-rr-slider .widget-readout"))
     assert rr_now == pytest.approx(selected_rr, rel=0.01) and rr_now != pytest.approx(rr_before, rel=0.01)
     assert float(_text(page, ".tw-boost-slider .widget-readout")) != boost_before
@@ -220,7 +231,9 @@ def test_editing_detector_bytes_changes_the_power(dashboard):
     cell.press("Enter")
     page.wait_for_function(
         "([sel, old]) => { const e = document.querySelector(sel); return e && e.textContent.trim() !== old; }",
-        arg=[".twidgets-inspector .tw-power", power_before], timeout=60_000)
+        arg=[".twidgets-inspector .tw-power", power_before],
+        timeout=60_000,
+    )
     assert _number(page, ".twidgets-inspector .tw-power") > float(power_before)
     assert _detector_cell(page, "Inner Tracker", "Data (bytes)").locator("input").input_value() == "4000000"
     assert page.locator("table.tw-detectors td.tw-invalid").count() == 0
@@ -234,13 +247,17 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
     cell.locator("input").fill("-5")
     cell.locator("input").press("Enter")
     try:
-        page.wait_for_selector('table.tw-detectors tr.tw-row[data-name="Outer Tracker PS"] '
-                               'td[data-column="Data (bytes)"].tw-invalid', timeout=30_000)
+        page.wait_for_selector(
+            'table.tw-detectors tr.tw-row[data-name="Outer Tracker PS"] td[data-column="Data (bytes)"].tw-invalid',
+            timeout=30_000,
+        )
     except PlaywrightTimeout:  # say what the page shows instead
-        pytest.fail("the invalid cell was not marked; cell: "
-                    f"{_detector_cell(page, 'Outer Tracker PS', 'Data (bytes)').inner_html()!r}; errors: "
-                    f"{page.locator('.tw-errors').first.inner_text()!r}; status: "
-                    f"{page.locator('.tw-editor-status').first.inner_text()!r}")
+        pytest.fail(
+            "the invalid cell was not marked; cell: "
+            f"{_detector_cell(page, 'Outer Tracker PS', 'Data (bytes)').inner_html()!r}; errors: "
+            f"{page.locator('.tw-errors').first.inner_text()!r}; status: "
+            f"{page.locator('.tw-editor-status').first.inner_text()!r}"
+        )
     message = cell.locator(".tw-error").inner_text()
     assert message.strip(), "the invalid cell has no message"
     assert "Data (bytes)" in page.locator(".tw-errors").inner_text()

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from app_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,11 +21,22 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "app.ipynb", work / "app.ipynb")
     port = free_port()
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           "--IdentityProvider.token=", "--ServerApp.password=",
-           "--ServerApp.allow_root=True", "--ServerApp.port_retries=0",
-           f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True",
-           "--LabApp.news_url="]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.allow_root=True",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={work}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+    ]
     # keep the server's runtime files and Lab's workspace state out of the user's home
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(work / ".runtime"), JUPYTERLAB_WORKSPACES_DIR=str(work / ".ws"))
     log = open(work / "lab.log", "w")
@@ -60,8 +70,11 @@ def test_dashboard_renders_in_jupyterlab(browser, lab, timings):
     try:
         start = time.monotonic()
         page.goto(lab + "lab/tree/app.ipynb", timeout=180_000)
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=180_000)
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.sessionContext",
+            timeout=180_000,
+        )
         page.evaluate("""async () => {
           const app = window.jupyterapp;
           await app.shell.currentWidget.sessionContext.ready;

@@ -7,12 +7,22 @@ and its validation), :mod:`io` (workbooks, bundled systems), :mod:`curves`,
 """
 
 from .errors import ParameterError, SpecError
-from .spec import System
-from .io import list_systems, load_system
 from .evaluate import Evaluation, evaluate
+from .io import list_systems, load_system
+from .spec import System
 
-__all__ = ["System", "SpecError", "ParameterError", "load_system", "list_systems", "evaluate", "Evaluation",
-           "sweep", "sensitivity", "SweepResult"]
+__all__ = [
+    "System",
+    "SpecError",
+    "ParameterError",
+    "load_system",
+    "list_systems",
+    "evaluate",
+    "Evaluation",
+    "sweep",
+    "sensitivity",
+    "SweepResult",
+]
 
 
 def __getattr__(name):  # the sweep module pulls in more; import it on first use
@@ -20,6 +30,7 @@ def __getattr__(name):  # the sweep module pulls in more; import it on first use
         # importlib, not ``from . import sweep``: that re-enters this hook (infinite recursion).
         # Once imported, ``twidgets.model.sweep`` is the submodule; the function is ``twidgets.sweep``.
         import importlib
+
         _sweep_module = importlib.import_module(".sweep", __name__)
         return _sweep_module if name == "sweep" else getattr(_sweep_module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

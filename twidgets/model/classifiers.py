@@ -34,9 +34,20 @@ from .curves import ParametricCurve, calibrate_slope
 from .errors import ParameterError
 
 __all__ = [
-    "CLASSIFIER_KINDS", "PassThrough", "GaussianClassifier", "SampledClassifier",
-    "L1T_OBJECTS", "L1T_OUTCOMES", "L1TObject", "build_l1t", "HLT_PATHS", "HLTPath", "build_hlt",
-    "solve_sampled", "solve_gaussian", "DEFAULT_SAMPLES",
+    "CLASSIFIER_KINDS",
+    "PassThrough",
+    "GaussianClassifier",
+    "SampledClassifier",
+    "L1T_OBJECTS",
+    "L1T_OUTCOMES",
+    "L1TObject",
+    "build_l1t",
+    "HLT_PATHS",
+    "HLTPath",
+    "build_hlt",
+    "solve_sampled",
+    "solve_gaussian",
+    "DEFAULT_SAMPLES",
 ]
 
 #: Canonical classifier names as written in the ``Classifier`` column.
@@ -46,6 +57,7 @@ DEFAULT_SAMPLES = 50_000
 
 
 # --------------------------------------------------------------------------- solves
+
 
 def _flat(*arrays):
     b = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in arrays))
@@ -152,6 +164,7 @@ def solve_gaussian(mean, scale, neg, pos, rho):
 
 # --------------------------------------------------------------------- classifiers
 
+
 class PassThrough:
     """``Dummy``: keeps every event whatever the reduction ratio."""
 
@@ -222,11 +235,14 @@ class SampledClassifier:
         return self
 
     def __repr__(self):
-        return (f"SampledClassifier({self.kind!r}, {self.null_scores.size} irrelevant / "
-                f"{self.pos_scores.size} relevant samples)")
+        return (
+            f"SampledClassifier({self.kind!r}, {self.null_scores.size} irrelevant / "
+            f"{self.pos_scores.size} relevant samples)"
+        )
 
 
 # ------------------------------------------------------------------------------ L1T
+
 
 @dataclass(frozen=True)
 class L1TObject:
@@ -250,20 +266,22 @@ L1T_OBJECTS = (
 PUBLISHED_RATE = 0.444
 
 #: L1 outcomes of relevant events: probability, then which of (jet, muon, egamma, tau) fired.
-L1T_OUTCOMES = np.array([
-    [0.010, 1, 0, 0, 0],
-    [0.026, 1, 0, 0, 0],
-    [0.032, 1, 1, 0, 0],
-    [0.033, 0, 1, 1, 0],
-    [0.046, 1, 0, 1, 0],
-    [0.053, 1, 1, 1, 1],
-    [0.064, 0, 0, 1, 0],
-    [0.098, 0, 1, 0, 0],
-    [0.115, 1, 0, 0, 0],
-    [0.127, 0, 0, 0, 1],
-    [0.148, 0, 1, 0, 0],
-    [0.248, 0, 0, 1, 0],
-])
+L1T_OUTCOMES = np.array(
+    [
+        [0.010, 1, 0, 0, 0],
+        [0.026, 1, 0, 0, 0],
+        [0.032, 1, 1, 0, 0],
+        [0.033, 0, 1, 1, 0],
+        [0.046, 1, 0, 1, 0],
+        [0.053, 1, 1, 1, 1],
+        [0.064, 0, 0, 1, 0],
+        [0.098, 0, 1, 0, 0],
+        [0.115, 1, 0, 0, 0],
+        [0.127, 0, 0, 0, 1],
+        [0.148, 0, 1, 0, 0],
+        [0.248, 0, 0, 1, 0],
+    ]
+)
 L1T_OUTCOMES.setflags(write=False)
 
 CALIBRATIONS = ("published", "per-object")
@@ -277,9 +295,12 @@ def l1t_slopes(objects=L1T_OBJECTS, calibration: str = "published") -> np.ndarra
     """
     if calibration not in CALIBRATIONS:
         raise ParameterError(f"unknown calibration {calibration!r}: use 'published' or 'per-object'")
-    return np.array([
-        calibrate_slope(o.curve, PUBLISHED_RATE if calibration == "published" else o.rate, o.slope_bounds)
-        for o in objects])
+    return np.array(
+        [
+            calibrate_slope(o.curve, PUBLISHED_RATE if calibration == "published" else o.rate, o.slope_bounds)
+            for o in objects
+        ]
+    )
 
 
 def _scores_from_uniform(u, slopes, curves):
@@ -292,8 +313,9 @@ def _scores_from_uniform(u, slopes, curves):
 
 
 @lru_cache(maxsize=32)
-def build_l1t(n_samples: int = DEFAULT_SAMPLES, calibration: str = "published", seed: int = 0,
-              objects: tuple = L1T_OBJECTS) -> SampledClassifier:
+def build_l1t(
+    n_samples: int = DEFAULT_SAMPLES, calibration: str = "published", seed: int = 0, objects: tuple = L1T_OBJECTS
+) -> SampledClassifier:
     """Monte-Carlo L1T menu model (cached: same arguments, same shared object).
 
     Irrelevant events draw, per object, ``u ~ U(0, q_k)`` (energy below the object's L1
@@ -315,13 +337,21 @@ def build_l1t(n_samples: int = DEFAULT_SAMPLES, calibration: str = "published", 
     r = rng.random((n, len(objects)))
     u_pos = np.where(fired, q[None, :] + r * (1.0 - q[None, :]), r * q[None, :])
     return SampledClassifier(
-        "L1T", _scores_from_uniform(u_null, slopes, curves), _scores_from_uniform(u_pos, slopes, curves),
-        info={"slopes": dict(zip([o.name for o in objects], slopes.tolist())),
-              "threshold_quantiles": dict(zip([o.name for o in objects], q.tolist())),
-              "calibration": calibration, "seed": seed, "n_samples": n})
+        "L1T",
+        _scores_from_uniform(u_null, slopes, curves),
+        _scores_from_uniform(u_pos, slopes, curves),
+        info={
+            "slopes": dict(zip([o.name for o in objects], slopes.tolist())),
+            "threshold_quantiles": dict(zip([o.name for o in objects], q.tolist())),
+            "calibration": calibration,
+            "seed": seed,
+            "n_samples": n,
+        },
+    )
 
 
 # ------------------------------------------------------------------------------ HLT
+
 
 @dataclass(frozen=True)
 class HLTPath:
@@ -377,5 +407,9 @@ def build_hlt(n_samples: int = DEFAULT_SAMPLES, seed: int = 0, paths: tuple = HL
 
     null = draw(False)
     pos = draw(True)
-    return SampledClassifier("HLT", null, pos, info={
-        "slopes": dict(zip([p.name for p in paths], slopes.tolist())), "seed": seed, "n_samples": n})
+    return SampledClassifier(
+        "HLT",
+        null,
+        pos,
+        info={"slopes": dict(zip([p.name for p in paths], slopes.tolist())), "seed": seed, "n_samples": n},
+    )

@@ -22,15 +22,23 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .errors import ParameterError
 
 __all__ = [
-    "Complexity", "Identity", "Linear", "Polynomial", "CallableComplexity",
-    "parse_complexity", "fit_wall_time", "HLT_CPU_COEFFS", "HLT_GPU_COEFFS", "NAMED",
+    "Complexity",
+    "Identity",
+    "Linear",
+    "Polynomial",
+    "CallableComplexity",
+    "parse_complexity",
+    "fit_wall_time",
+    "HLT_CPU_COEFFS",
+    "HLT_GPU_COEFFS",
+    "NAMED",
 ]
 
 #: Published cubic fit of CMS/ATLAS HLT CPU wall time (s) versus event size (bytes):
@@ -157,7 +165,8 @@ def parse_complexity(value) -> Complexity:
             return Polynomial(coeffs, spec="poly:" + ",".join(c.strip() for c in m.group(1).split(",")))
         raise ParameterError(
             f"unknown complexity {value!r}: use empty, 'identity', 'l1t-linear', 'hlt-cpu', "
-            "'hlt-gpu' or 'poly:c1,c2,c3' (numbers, c1*x + c2*x^2 + c3*x^3)")
+            "'hlt-gpu' or 'poly:c1,c2,c3' (numbers, c1*x + c2*x^2 + c3*x^3)"
+        )
     if callable(value):
         return CallableComplexity(value)
     raise ParameterError(f"complexity must be a string or a callable, got {type(value).__name__}")

@@ -16,8 +16,8 @@ range equals a target rate.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator

@@ -22,8 +22,7 @@ class SpecError(ValueError):
         What is wrong and how to fix it, without the location prefix.
     """
 
-    def __init__(self, problem: str, *, sheet: str | None = None, row: int | None = None,
-                 column: str | None = None):
+    def __init__(self, problem: str, *, sheet: str | None = None, row: int | None = None, column: str | None = None):
         self.problem = problem
         self.sheet = sheet
         self.row = row

@@ -19,15 +19,20 @@ overridden parameters: a 101 x 101 grid is one call. The steps (MODEL.md section
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import metrics as _metrics
 from .classifiers import (
-    L1T_OBJECTS, HLT_PATHS, GaussianClassifier, PassThrough, build_hlt, build_l1t,
+    HLT_PATHS,
+    L1T_OBJECTS,
+    GaussianClassifier,
+    PassThrough,
+    build_hlt,
+    build_l1t,
 )
 from .curves import TabulatedCurve
 from .errors import ParameterError
@@ -53,23 +58,29 @@ def classifier_for(node: Node, seed: int = 0):
     curves = dict(node.curves)
     if kind == "L1T":
         objects = tuple(
-            o if o.name not in curves else type(o)(o.name, TabulatedCurve(*curves[o.name]), o.threshold, o.rate,
-                                                   o.slope_bounds)
-            for o in L1T_OBJECTS)
+            o
+            if o.name not in curves
+            else type(o)(o.name, TabulatedCurve(*curves[o.name]), o.threshold, o.rate, o.slope_bounds)
+            for o in L1T_OBJECTS
+        )
         unknown = set(curves) - {o.name for o in L1T_OBJECTS}
         if unknown:
-            raise ParameterError(f"{node.name}: unknown L1T curve object(s) {sorted(unknown)}; "
-                                 "use jet, muon, egamma, tau")
+            raise ParameterError(
+                f"{node.name}: unknown L1T curve object(s) {sorted(unknown)}; use jet, muon, egamma, tau"
+            )
         return build_l1t(node.n_samples, node.calibration, int(seed), objects)
     if kind == "HLT":
         paths = tuple(
-            p if p.name not in curves else type(p)(p.name, p.rate, TabulatedCurve(*curves[p.name]), p.target,
-                                                   p.slope_bounds)
-            for p in HLT_PATHS)
+            p
+            if p.name not in curves
+            else type(p)(p.name, p.rate, TabulatedCurve(*curves[p.name]), p.target, p.slope_bounds)
+            for p in HLT_PATHS
+        )
         unknown = set(curves) - {p.name for p in HLT_PATHS}
         if unknown:
-            raise ParameterError(f"{node.name}: unknown HLT path(s) {sorted(unknown)}; "
-                                 f"use {', '.join(p.name for p in HLT_PATHS)}")
+            raise ParameterError(
+                f"{node.name}: unknown HLT path(s) {sorted(unknown)}; use {', '.join(p.name for p in HLT_PATHS)}"
+            )
         return build_hlt(node.n_samples, int(seed), paths)
     raise ParameterError(f"unknown classifier {kind!r}")  # pragma: no cover - validated in spec
 
@@ -91,10 +102,16 @@ def resolve_overrides(system: System, overrides: Mapping | None):
         node, param = split_param(key)
         if node is not None:
             n = system.node(node)
-            if param not in n.params and param not in ("classifier", "complexity", "output", "n_samples",
-                                                       "calibration"):
-                raise ParameterError(f"{key!r}: a {n.kind} has no parameter {param!r}; numeric ones: "
-                                     f"{', '.join(n.params)}")
+            if param not in n.params and param not in (
+                "classifier",
+                "complexity",
+                "output",
+                "n_samples",
+                "calibration",
+            ):
+                raise ParameterError(
+                    f"{key!r}: a {n.kind} has no parameter {param!r}; numeric ones: {', '.join(n.params)}"
+                )
             if n.kind == "detector" and param in ("classifier", "n_samples", "calibration"):
                 raise ParameterError(f"{key!r}: detectors have no {param}")
         if param in NUMERIC_PARAMS:
@@ -150,8 +167,9 @@ class Evaluation:
         self.output_rate = self._full(nodes[system.sink]["output_rate"])
         tp = self.confusion[..., 1, 1].astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.energy_per_relevant_event = self._full(np.where(tp > 0, self.scaled_power / np.where(
-                tp > 0, tp, 1.0), np.inf))
+            self.energy_per_relevant_event = self._full(
+                np.where(tp > 0, self.scaled_power / np.where(tp > 0, tp, 1.0), np.inf)
+            )
 
     def _full(self, x):
         arr = np.broadcast_to(np.asarray(x, dtype=float), self.shape)
@@ -182,8 +200,7 @@ class Evaluation:
     def classifier(self, name: str):
         """Scores and solved threshold of a stage: a :class:`StageScores`."""
         if name not in self._classifiers:
-            raise ParameterError(f"{name!r} is not a stage with a classifier; stages: "
-                                 f"{', '.join(self._classifiers)}")
+            raise ParameterError(f"{name!r} is not a stage with a classifier; stages: {', '.join(self._classifiers)}")
         clf, boost = self._classifiers[name]
         return StageScores(name, clf, boost, self.value(name, "threshold"))
 
@@ -199,9 +216,27 @@ class Evaluation:
         node: the cost of an event rejected here). Cells are arrays when the
         evaluation is vectorised.
         """
-        cols = ["kind", "classifier", "input_rate", "output_rate", "rejected_rate", "reduction_ratio",
-                "global_ratio", "message_bytes", "ops", "energy_per_event", "op_power", "link_power",
-                "threshold", "tn", "fn", "fp", "tp", "contingency", "cumulative_energy_per_event"]
+        cols = [
+            "kind",
+            "classifier",
+            "input_rate",
+            "output_rate",
+            "rejected_rate",
+            "reduction_ratio",
+            "global_ratio",
+            "message_bytes",
+            "ops",
+            "energy_per_event",
+            "op_power",
+            "link_power",
+            "threshold",
+            "tn",
+            "fn",
+            "fp",
+            "tp",
+            "contingency",
+            "cumulative_energy_per_event",
+        ]
         rows = {}
         for name, d in self._nodes.items():
             row = {}
@@ -220,18 +255,30 @@ class Evaluation:
         """One row per edge: source, target, throughput (bytes/s), power (W), energy_per_event (J)."""
         out = []
         for (u, v), e in self._edges.items():
-            out.append({"source": u, "target": v,
-                        "throughput": self._full(e["throughput"]), "power": self._full(e["power"]),
-                        "energy_per_event": self._full(e["energy_per_event"])})
+            out.append(
+                {
+                    "source": u,
+                    "target": v,
+                    "throughput": self._full(e["throughput"]),
+                    "power": self._full(e["power"]),
+                    "energy_per_event": self._full(e["energy_per_event"]),
+                }
+            )
         return pd.DataFrame(out, columns=["source", "target", "throughput", "power", "energy_per_event"])
 
     def headline(self) -> dict:
         """The headline metrics as plain numbers (scalar evaluations) or arrays."""
         return {
-            "power_W": self.power, "link_power_W": self.link_power, "op_power_W": self.op_power,
-            "scaled_power_W": self.scaled_power, "year": self.year,
-            "precision": self.precision, "recall": self.recall, "f1": self.f1,
-            "productivity_per_J": self.productivity, "productivity_per_kJ": self.productivity_per_kJ,
+            "power_W": self.power,
+            "link_power_W": self.link_power,
+            "op_power_W": self.op_power,
+            "scaled_power_W": self.scaled_power,
+            "year": self.year,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "productivity_per_J": self.productivity,
+            "productivity_per_kJ": self.productivity_per_kJ,
             "output_rate_Hz": self.output_rate,
             "energy_per_relevant_event_J": self.energy_per_relevant_event,
         }
@@ -245,14 +292,27 @@ class Evaluation:
 
     def __repr__(self):
         if self.shape == ():
-            return (f"<Evaluation power={self.power / 1e6:.3f} MW scaled={self.scaled_power / 1e6:.3f} MW "
-                    f"({self.year}) F1={self.f1:.4f} precision={self.precision:.4f} recall={self.recall:.4f} "
-                    f"productivity={self.productivity_per_kJ:.4f}/kJ>")
+            return (
+                f"<Evaluation power={self.power / 1e6:.3f} MW scaled={self.scaled_power / 1e6:.3f} MW "
+                f"({self.year}) F1={self.f1:.4f} precision={self.precision:.4f} recall={self.recall:.4f} "
+                f"productivity={self.productivity_per_kJ:.4f}/kJ>"
+            )
         return f"<Evaluation over shape {self.shape}>"
 
 
-METRICS = ("f1", "precision", "recall", "power", "link_power", "op_power", "scaled_power", "productivity",
-           "productivity_per_kJ", "output_rate", "energy_per_relevant_event")
+METRICS = (
+    "f1",
+    "precision",
+    "recall",
+    "power",
+    "link_power",
+    "op_power",
+    "scaled_power",
+    "productivity",
+    "productivity_per_kJ",
+    "output_rate",
+    "energy_per_relevant_event",
+)
 
 
 class StageScores:
@@ -338,8 +398,15 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
             pos = _floor(rate / ratio[n.name])
             neg = _floor(rate - pos)
             msg = np.asarray(p(n, "data_bytes"), dtype=float)
-            d.update(neg_in=neg, pos_in=pos, f0=0.0, f1=0.0, threshold=np.nan,
-                     reduction_ratio=1.0, global_ratio=ratio[n.name])
+            d.update(
+                neg_in=neg,
+                pos_in=pos,
+                f0=0.0,
+                f1=0.0,
+                threshold=np.nan,
+                reduction_ratio=1.0,
+                global_ratio=ratio[n.name],
+            )
             tn = fn = np.zeros(())
             fp, tp = neg, pos
         else:
@@ -364,20 +431,29 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
                 classifiers[n.name] = (clf, boost)
             tn, fn = _floor(neg * f0), _floor(pos * f1)
             fp, tp = _floor(neg * (1.0 - np.asarray(f0))), _floor(pos * (1.0 - np.asarray(f1)))
-            d.update(neg_in=neg, pos_in=pos, f0=f0, f1=f1, threshold=t, reduction_ratio=rr,
-                     global_ratio=ratio[n.name])
+            d.update(neg_in=neg, pos_in=pos, f0=f0, f1=f1, threshold=t, reduction_ratio=rr, global_ratio=ratio[n.name])
             if n.classifier == "Dummy":
                 classifiers[n.name] = (clf, boost)
         ops = n.complexity(msg)
         energy = p(n, "op_efficiency") * ops
         input_rate = neg + pos
         output_rate = fp + tp
-        d.update(tn=tn, fn=fn, fp=fp, tp=tp, input_rate=input_rate, output_rate=output_rate,
-                 rejected_rate=tn + fn, message_bytes=msg, ops=ops, energy_per_event=energy,
-                 op_power=energy * input_rate,
-                 contingency=np.stack(np.broadcast_arrays(
-                     *(np.asarray(x, dtype=float) for x in (tn, fn, fp, tp))), axis=-1).reshape(
-                     np.broadcast_shapes(*(np.shape(x) for x in (tn, fn, fp, tp))) + (2, 2)))
+        d.update(
+            tn=tn,
+            fn=fn,
+            fp=fp,
+            tp=tp,
+            input_rate=input_rate,
+            output_rate=output_rate,
+            rejected_rate=tn + fn,
+            message_bytes=msg,
+            ops=ops,
+            energy_per_event=energy,
+            op_power=energy * input_rate,
+            contingency=np.stack(
+                np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (tn, fn, fp, tp))), axis=-1
+            ).reshape(np.broadcast_shapes(*(np.shape(x) for x in (tn, fn, fp, tp))) + (2, 2)),
+        )
         if n.output:
             eff = p(n, "link_efficiency")
             thr = msg * output_rate
@@ -389,8 +465,11 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
             d["link_power"] = 0.0
             d["link_energy_per_event"] = 0.0
         # cost of one event up to here: own compute + everything spent upstream of it
-        upstream = sum(out[q]["cumulative_energy_per_event"] + out[q]["link_energy_per_event"]
-                       for q in n.preds) if n.preds else 0.0
+        upstream = (
+            sum(out[q]["cumulative_energy_per_event"] + out[q]["link_energy_per_event"] for q in n.preds)
+            if n.preds
+            else 0.0
+        )
         d["cumulative_energy_per_event"] = energy + upstream
         out[n.name] = d
 
@@ -414,4 +493,3 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
                 c = c * np.array([[1.0, 1.0], [0.0, 0.0]])
             conf = conf + c
     return Evaluation(system, seed, dict(overrides or {}), tuple(shape), year, out, edges, conf, classifiers)
-

@@ -24,8 +24,17 @@ import pandas as pd
 from .errors import SpecError
 from .spec import System
 
-__all__ = ["read_workbook", "write_workbook", "load_system", "list_systems", "bundled_path",
-           "MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "SHEETS"]
+__all__ = [
+    "read_workbook",
+    "write_workbook",
+    "load_system",
+    "list_systems",
+    "bundled_path",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "MAX_COLUMNS",
+    "SHEETS",
+]
 
 #: Largest workbook accepted (bytes).
 MAX_BYTES = 20 * 1024 * 1024
@@ -73,8 +82,11 @@ def load_system(name_or_path) -> System:
     """
     if isinstance(name_or_path, System):
         return name_or_path
-    if isinstance(name_or_path, str) and not name_or_path.lower().endswith((".xlsx", ".xlsm")) \
-            and not os.path.sep in name_or_path:
+    if (
+        isinstance(name_or_path, str)
+        and not name_or_path.lower().endswith((".xlsx", ".xlsm"))
+        and os.path.sep not in name_or_path
+    ):
         p = bundled_path(name_or_path)
         with p.open("rb") as f:
             return read_workbook(f.read(), name=name_or_path)
@@ -119,8 +131,9 @@ def _sheet_frame(ws, sheet: str) -> pd.DataFrame:
         elif h is None:
             h = f"Unnamed: {j}"
             if any(j < len(r) and r[j] is not None for r in rows):
-                raise SpecError("a column with values has no header; give it a name", sheet=sheet, row=1,
-                                column=f"column {j + 1}")
+                raise SpecError(
+                    "a column with values has no header; give it a name", sheet=sheet, row=1, column=f"column {j + 1}"
+                )
         else:
             h = str(h)
         if h in names:
@@ -128,8 +141,9 @@ def _sheet_frame(ws, sheet: str) -> pd.DataFrame:
         names.append(h)
     keep = [j for j, h in enumerate(names) if not h.startswith("Unnamed: ")]
     data = [[(r[j] if j < len(r) else None) for j in keep] for r in rows]
-    frame = pd.DataFrame(data, columns=[names[j] for j in keep]) if data else pd.DataFrame(
-        columns=[names[j] for j in keep])
+    frame = (
+        pd.DataFrame(data, columns=[names[j] for j in keep]) if data else pd.DataFrame(columns=[names[j] for j in keep])
+    )
     return frame
 
 
@@ -168,17 +182,20 @@ def read_workbook(source, *, name: str | None = None) -> System:
     if len(data) > MAX_BYTES:
         raise SpecError(f"the workbook is larger than the {MAX_BYTES / 1e6:.0f} MB limit")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise SpecError("this is an old-style .xls workbook or a password-protected one; remove the password "
-                        "and save it as Excel Workbook (.xlsx)")
+        raise SpecError(
+            "this is an old-style .xls workbook or a password-protected one; remove the password "
+            "and save it as Excel Workbook (.xlsx)"
+        )
     if not data.startswith(b"PK"):
-        raise SpecError("this is not an .xlsx workbook (an .xlsx file is a zip archive); "
-                        "save it from your spreadsheet program as Excel Workbook (.xlsx)")
+        raise SpecError(
+            "this is not an .xlsx workbook (an .xlsx file is a zip archive); "
+            "save it from your spreadsheet program as Excel Workbook (.xlsx)"
+        )
     try:
         with zipfile.ZipFile(_io.BytesIO(data)) as zf:
             total = sum(i.file_size for i in zf.infolist())
             if total > 20 * MAX_BYTES:
-                raise SpecError("the workbook expands to more than "
-                                f"{20 * MAX_BYTES / 1e6:.0f} MB; refusing to read it")
+                raise SpecError(f"the workbook expands to more than {20 * MAX_BYTES / 1e6:.0f} MB; refusing to read it")
             try:
                 bad = zf.testzip()
             except (zlib.error, EOFError) as e:
@@ -187,13 +204,16 @@ def read_workbook(source, *, name: str | None = None) -> System:
                 raise SpecError(f"the workbook is damaged (entry {bad!r} is corrupt)")
             if "mimetype" in zf.namelist() and b"opendocument" in zf.read("mimetype"):
                 raise SpecError("this is an OpenDocument spreadsheet (.ods); save it as Excel Workbook (.xlsx)")
-        wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=False, keep_vba=False,
-                                    keep_links=False)
+        wb = openpyxl.load_workbook(
+            _io.BytesIO(data), read_only=True, data_only=False, keep_vba=False, keep_links=False
+        )
     except SpecError:
         raise
     except Exception as e:  # zip, XML and openpyxl errors of a damaged or foreign file
-        raise SpecError(f"this file cannot be read as an .xlsx workbook ({type(e).__name__}: {e}); "
-                        "it may be truncated or in another format") from None
+        raise SpecError(
+            f"this file cannot be read as an .xlsx workbook ({type(e).__name__}: {e}); "
+            "it may be truncated or in another format"
+        ) from None
     try:
         sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
         frames = {}
@@ -202,23 +222,30 @@ def read_workbook(source, *, name: str | None = None) -> System:
             if ws is None:
                 if key == "curves":
                     continue
-                raise SpecError(f"missing sheet {title!r} (sheets found: "
-                                f"{', '.join(repr(w.title) for w in wb.worksheets) or 'none'})", sheet=title)
+                raise SpecError(
+                    f"missing sheet {title!r} (sheets found: "
+                    f"{', '.join(repr(w.title) for w in wb.worksheets) or 'none'})",
+                    sheet=title,
+                )
             try:
                 frames[key] = _sheet_frame(ws, title)
             except SpecError:
                 raise
             except Exception as e:  # damaged sheet XML (e.g. a number cell holding text)
-                raise SpecError(f"this sheet cannot be read ({type(e).__name__}: {e}); re-save the workbook "
-                                "from your spreadsheet program", sheet=title) from None
+                raise SpecError(
+                    f"this sheet cannot be read ({type(e).__name__}: {e}); re-save the workbook "
+                    "from your spreadsheet program",
+                    sheet=title,
+                ) from None
     except SpecError:
         raise
     except Exception as e:  # openpyxl parse errors of damaged parts
         raise SpecError(f"this workbook cannot be read ({type(e).__name__}: {e})") from None
     finally:
         wb.close()
-    return System.from_frames(frames["detectors"], frames["triggers"], frames["global"],
-                              curves=frames.get("curves"), name=name or label)
+    return System.from_frames(
+        frames["detectors"], frames["triggers"], frames["global"], curves=frames.get("curves"), name=name or label
+    )
 
 
 def _cell(v):
@@ -259,13 +286,16 @@ def write_workbook(system: System, path) -> None:
 
     for n in system.nodes:
         if n.complexity.spec.startswith("<callable"):
-            raise SpecError(f"{n.name}: a Python callable complexity cannot be saved to a workbook; "
-                            "use a named model or 'poly:c1,c2,c3'", sheet="Triggers" if n.kind == "stage"
-                            else "Detectors", row=n.row, column="Complexity")
+            raise SpecError(
+                f"{n.name}: a Python callable complexity cannot be saved to a workbook; "
+                "use a named model or 'poly:c1,c2,c3'",
+                sheet="Triggers" if n.kind == "stage" else "Detectors",
+                row=n.row,
+                column="Complexity",
+            )
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    tables = [("Detectors", system._det), ("Triggers", system._stg),
-              ("Global", pd.DataFrame([system._globals]))]
+    tables = [("Detectors", system._det), ("Triggers", system._stg), ("Global", pd.DataFrame([system._globals]))]
     if system._curves is not None:
         tables.append(("Curves", system._curves))
     for title, frame in tables:
@@ -279,11 +309,15 @@ def write_workbook(system: System, path) -> None:
                 try:
                     cell = ws.cell(row=i + 1, column=j + 1, value=v)
                 except IllegalCharacterError:
-                    raise SpecError(f"{v!r} holds control characters that a workbook cannot store; remove them",
-                                    sheet=title, row=i + 1, column=headers[j]) from None
+                    raise SpecError(
+                        f"{v!r} holds control characters that a workbook cannot store; remove them",
+                        sheet=title,
+                        row=i + 1,
+                        column=headers[j],
+                    ) from None
                 if isinstance(v, str) and v.startswith("="):
                     cell.data_type = "s"  # text, never a formula a spreadsheet program would run
-                elif isinstance(v, float) and math.isfinite(v) and float("%.16g" % v) != v:
+                elif isinstance(v, float) and math.isfinite(v) and float(f"{v:.16g}") != v:
                     # openpyxl writes numbers with 16 significant digits; keep all 17
                     cell.value = repr(v)
                     cell.data_type = "n"

@@ -15,8 +15,16 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = [
-    "Column", "DETECTOR_COLUMNS", "STAGE_COLUMNS", "GLOBAL_COLUMNS", "CURVE_COLUMNS",
-    "NUMERIC_PARAMS", "RULES", "split_param", "check_values", "UNITS",
+    "Column",
+    "DETECTOR_COLUMNS",
+    "STAGE_COLUMNS",
+    "GLOBAL_COLUMNS",
+    "CURVE_COLUMNS",
+    "NUMERIC_PARAMS",
+    "RULES",
+    "split_param",
+    "check_values",
+    "UNITS",
 ]
 
 
@@ -69,16 +77,33 @@ CURVE_COLUMNS = (
 )
 
 #: Parameters that take numbers (and so arrays in overrides and sweeps).
-NUMERIC_PARAMS = frozenset({
-    "data_bytes", "sample_rate", "reduction_ratio", "skill_mean", "skill_scale", "skill_boost",
-    "link_efficiency", "op_efficiency", "compression", "year",
-})
+NUMERIC_PARAMS = frozenset(
+    {
+        "data_bytes",
+        "sample_rate",
+        "reduction_ratio",
+        "skill_mean",
+        "skill_scale",
+        "skill_boost",
+        "link_efficiency",
+        "op_efficiency",
+        "compression",
+        "year",
+    }
+)
 
 UNITS = {
-    "data_bytes": "bytes per event", "sample_rate": "events/s", "reduction_ratio": "events in / events out",
-    "skill_mean": "score units", "skill_scale": "score units", "skill_boost": "score units",
-    "link_efficiency": "J/bit", "op_efficiency": "J/op", "compression": "fraction removed",
-    "year": "calendar year", "n_samples": "samples per class",
+    "data_bytes": "bytes per event",
+    "sample_rate": "events/s",
+    "reduction_ratio": "events in / events out",
+    "skill_mean": "score units",
+    "skill_scale": "score units",
+    "skill_boost": "score units",
+    "link_efficiency": "J/bit",
+    "op_efficiency": "J/op",
+    "compression": "fraction removed",
+    "year": "calendar year",
+    "n_samples": "samples per class",
 }
 
 # param -> (low, low_inclusive, high, high_inclusive, description)
@@ -107,7 +132,8 @@ def split_param(key: str) -> tuple[str | None, str]:
         return None, "year"
     if "." not in key:
         raise ParameterError(
-            f"parameter {key!r} must be written 'Stage.param' (e.g. 'Intermediate.reduction_ratio') or 'year'")
+            f"parameter {key!r} must be written 'Stage.param' (e.g. 'Intermediate.reduction_ratio') or 'year'"
+        )
     node, param = key.rsplit(".", 1)
     return node.strip(), param.strip()
 
@@ -144,5 +170,8 @@ def check_values(param: str, values, where: str) -> np.ndarray:
 
 
 def is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
         and math.isfinite(float(value))
+    )

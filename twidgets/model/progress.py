@@ -48,8 +48,9 @@ class Reporter:
         return False
 
 
-def progress_reporter(progress, total: int, expected_seconds: float, *, desc: str = "sweep",
-                      unit: str = "point", min_seconds: float = 1.0) -> Reporter:
+def progress_reporter(
+    progress, total: int, expected_seconds: float, *, desc: str = "sweep", unit: str = "point", min_seconds: float = 1.0
+) -> Reporter:
     """Build the :class:`Reporter` for a ``progress=`` argument (see the module docstring).
 
     ``total`` is the number of units (points x repeats for a sweep) and

@@ -27,8 +27,16 @@ import pandas as pd
 from .evaluate import evaluate
 from .io import load_system
 
-__all__ = ["Scenario", "SCENARIOS", "scenario", "paper_table", "scenario_table", "PUBLISHED",
-           "L1_TRACKING_BOOST", "PAPER_YEAR"]
+__all__ = [
+    "Scenario",
+    "SCENARIOS",
+    "scenario",
+    "paper_table",
+    "scenario_table",
+    "PUBLISHED",
+    "L1_TRACKING_BOOST",
+    "PAPER_YEAR",
+]
 
 #: L1T skill boost that models L1 tracking.
 L1_TRACKING_BOOST = 0.4
@@ -36,8 +44,11 @@ L1_TRACKING_BOOST = 0.4
 PAPER_YEAR = 2032
 #: The paper's headline figures (power in MW at 2032 technology, productivity per kJ).
 PUBLISHED = {
-    "baseline_power_MW": 51.61, "improved_power_MW": 20.46, "power_change": -0.60,
-    "baseline_productivity_per_kJ": 0.065, "improved_productivity_per_kJ": 0.31,
+    "baseline_power_MW": 51.61,
+    "improved_power_MW": 20.46,
+    "power_change": -0.60,
+    "baseline_productivity_per_kJ": 0.065,
+    "improved_productivity_per_kJ": 0.31,
 }
 
 
@@ -57,8 +68,11 @@ class Scenario:
     @property
     def overrides(self) -> dict:
         """``"Stage.param"`` overrides that turn the bundled system into this scenario."""
-        ov = {"Intermediate.reduction_ratio": self.l1_rr, "Intermediate.skill_boost": self.skill_boost,
-              "Global.complexity": "hlt-gpu" if self.gpu_hlt else "hlt-cpu"}
+        ov = {
+            "Intermediate.reduction_ratio": self.l1_rr,
+            "Intermediate.skill_boost": self.skill_boost,
+            "Global.complexity": "hlt-gpu" if self.gpu_hlt else "hlt-cpu",
+        }
         ov.update(self.extra)
         return ov
 
@@ -71,16 +85,43 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("Phase-1", "cms-hllhc-pu200", 400.0, 0.0, False, "circle",
-             "today's L1 accept rate and skill, CPU HLT"),
-    Scenario("L1 Tracks", "cms-hllhc-pu200", 400.0, L1_TRACKING_BOOST, False, "square",
-             "L1 tracking improves the L1 trigger's skill"),
-    Scenario("Increased L1T accept (GPU)", "cms-hllhc-pu200", 53.3, 0.0, True, "cross",
-             "the Phase-2 L1 accept rate with a GPU HLT"),
-    Scenario("Phase-2 (L1 Tracks + GPU)", "cms-hllhc-pu200", 53.3, L1_TRACKING_BOOST, True, "star",
-             "L1 tracking, Phase-2 accept rate, GPU HLT"),
-    Scenario("Phase-2 + smart sensing", "cms-hllhc-pu200-smartpx", 53.3, L1_TRACKING_BOOST, True, "diamond",
-             "Phase-2 with on-detector data reduction in the Inner Tracker"),
+    Scenario("Phase-1", "cms-hllhc-pu200", 400.0, 0.0, False, "circle", "today's L1 accept rate and skill, CPU HLT"),
+    Scenario(
+        "L1 Tracks",
+        "cms-hllhc-pu200",
+        400.0,
+        L1_TRACKING_BOOST,
+        False,
+        "square",
+        "L1 tracking improves the L1 trigger's skill",
+    ),
+    Scenario(
+        "Increased L1T accept (GPU)",
+        "cms-hllhc-pu200",
+        53.3,
+        0.0,
+        True,
+        "cross",
+        "the Phase-2 L1 accept rate with a GPU HLT",
+    ),
+    Scenario(
+        "Phase-2 (L1 Tracks + GPU)",
+        "cms-hllhc-pu200",
+        53.3,
+        L1_TRACKING_BOOST,
+        True,
+        "star",
+        "L1 tracking, Phase-2 accept rate, GPU HLT",
+    ),
+    Scenario(
+        "Phase-2 + smart sensing",
+        "cms-hllhc-pu200-smartpx",
+        53.3,
+        L1_TRACKING_BOOST,
+        True,
+        "diamond",
+        "Phase-2 with on-detector data reduction in the Inner Tracker",
+    ),
 )
 
 
@@ -93,8 +134,14 @@ def scenario(name: str) -> Scenario:
 
 
 def _row(ev, **cols):
-    return dict(cols, power_MW=ev.scaled_power / 1e6, precision=ev.precision, recall=ev.recall, f1=ev.f1,
-                productivity_per_kJ=ev.productivity_per_kJ)
+    return dict(
+        cols,
+        power_MW=ev.scaled_power / 1e6,
+        precision=ev.precision,
+        recall=ev.recall,
+        f1=ev.f1,
+        productivity_per_kJ=ev.productivity_per_kJ,
+    )
 
 
 def scenario_table(seed: int = 0) -> pd.DataFrame:
@@ -120,12 +167,24 @@ def paper_table(seed: int = 0) -> pd.DataFrame:
     smart = load_system("cms-hllhc-pu200-smartpx")
     for smart_sensors, l1_tracking, gpu in itertools.product((False, True), repeat=3):
         system = smart if smart_sensors else base
-        ov = {"Intermediate.reduction_ratio": 53.3,
-              "Intermediate.skill_boost": L1_TRACKING_BOOST if l1_tracking else 0.0,
-              "Global.complexity": "hlt-gpu" if gpu else "hlt-cpu", "year": PAPER_YEAR}
+        ov = {
+            "Intermediate.reduction_ratio": 53.3,
+            "Intermediate.skill_boost": L1_TRACKING_BOOST if l1_tracking else 0.0,
+            "Global.complexity": "hlt-gpu" if gpu else "hlt-cpu",
+            "year": PAPER_YEAR,
+        }
         ev = evaluate(system, ov, seed=seed)
-        rows.append(_row(ev, pileup=200, l1_rr=53.3, gpu_hlt=gpu, l1_tracking=l1_tracking,
-                         smart_sensors=smart_sensors))
-    cols = ["pileup", "l1_rr", "gpu_hlt", "l1_tracking", "smart_sensors", "power_MW", "precision", "recall", "f1",
-            "productivity_per_kJ"]
+        rows.append(_row(ev, pileup=200, l1_rr=53.3, gpu_hlt=gpu, l1_tracking=l1_tracking, smart_sensors=smart_sensors))
+    cols = [
+        "pileup",
+        "l1_rr",
+        "gpu_hlt",
+        "l1_tracking",
+        "smart_sensors",
+        "power_MW",
+        "precision",
+        "recall",
+        "f1",
+        "productivity_per_kJ",
+    ]
     return pd.DataFrame(rows, columns=cols)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping
 
 import networkx as nx
 import numpy as np
@@ -25,8 +25,14 @@ from .classifiers import CLASSIFIER_KINDS, DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
 from .params import (
-    CURVE_COLUMNS, DETECTOR_COLUMNS, GLOBAL_COLUMNS, RULES, STAGE_COLUMNS, Column,
-    check_values, split_param,
+    CURVE_COLUMNS,
+    DETECTOR_COLUMNS,
+    GLOBAL_COLUMNS,
+    RULES,
+    STAGE_COLUMNS,
+    Column,
+    check_values,
+    split_param,
 )
 
 __all__ = ["System", "Node", "SpecError"]
@@ -84,8 +90,9 @@ def _match_columns(df: pd.DataFrame, columns, sheet: str) -> dict:
         h = norm.get(col.header.lower())
         if h is None and col.required:
             have = ", ".join(repr(c) for c in df.columns) or "none"
-            raise SpecError(f"missing column {col.header!r} (columns found: {have})",
-                            sheet=sheet, row=1, column=col.header)
+            raise SpecError(
+                f"missing column {col.header!r} (columns found: {have})", sheet=sheet, row=1, column=col.header
+            )
         if h is not None:
             found[col.header] = h
     return found
@@ -95,20 +102,33 @@ def _number(value, col: Column, sheet: str, row: int, *, allow_blank=False, defa
     if _is_blank(value):
         if allow_blank:
             return default
-        raise SpecError(f"empty cell: {col.header} needs {RULES[col.param][4] if col.param in RULES else 'a number'}",
-                        sheet=sheet, row=row, column=col.header)
+        raise SpecError(
+            f"empty cell: {col.header} needs {RULES[col.param][4] if col.param in RULES else 'a number'}",
+            sheet=sheet,
+            row=row,
+            column=col.header,
+        )
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("="):
-            raise SpecError(f"cell holds the formula {text!r}; twidgets reads values only: "
-                            "replace it by its value (copy, paste values)", sheet=sheet, row=row, column=col.header)
+            raise SpecError(
+                f"cell holds the formula {text!r}; twidgets reads values only: "
+                "replace it by its value (copy, paste values)",
+                sheet=sheet,
+                row=row,
+                column=col.header,
+            )
         try:
             value = float(text)
         except ValueError:
             raise SpecError(f"{text!r} is not a number", sheet=sheet, row=row, column=col.header) from None
     if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
-        raise SpecError(f"the date/time {value} is not a number: format the cell as a number", sheet=sheet,
-                        row=row, column=col.header)
+        raise SpecError(
+            f"the date/time {value} is not a number: format the cell as a number",
+            sheet=sheet,
+            row=row,
+            column=col.header,
+        )
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise SpecError(f"{value!r} is not a number", sheet=sheet, row=row, column=col.header)
     try:
@@ -123,8 +143,9 @@ def _text(value, col: Column, sheet: str, row: int) -> str:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("=") and col.kind != "complexity":
-            raise SpecError(f"cell holds the formula {text!r}; twidgets reads values only",
-                            sheet=sheet, row=row, column=col.header)
+            raise SpecError(
+                f"cell holds the formula {text!r}; twidgets reads values only", sheet=sheet, row=row, column=col.header
+            )
         return text
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         v = float(value)
@@ -139,10 +160,12 @@ def _canonical_kind(text: str, sheet: str, row: int, header: str) -> str:
         if text.lower() == k.lower():
             return k
     if text == "":
-        raise SpecError(f"empty cell: choose a classifier: {', '.join(CLASSIFIER_KINDS)}",
-                        sheet=sheet, row=row, column=header)
-    raise SpecError(f"unknown classifier {text!r}: use one of {', '.join(CLASSIFIER_KINDS)}",
-                    sheet=sheet, row=row, column=header)
+        raise SpecError(
+            f"empty cell: choose a classifier: {', '.join(CLASSIFIER_KINDS)}", sheet=sheet, row=row, column=header
+        )
+    raise SpecError(
+        f"unknown classifier {text!r}: use one of {', '.join(CLASSIFIER_KINDS)}", sheet=sheet, row=row, column=header
+    )
 
 
 def _normalise_table(df, columns, sheet):
@@ -161,8 +184,16 @@ def _normalise_table(df, columns, sheet):
         for i, v in enumerate(values):
             r = i + 2
             if col.kind == "number":
-                parsed.append(_number(v, col, sheet, r, allow_blank=not col.required or col.param in (
-                    "skill_mean", "skill_scale"), default=None if col.required else col.default))
+                parsed.append(
+                    _number(
+                        v,
+                        col,
+                        sheet,
+                        r,
+                        allow_blank=not col.required or col.param in ("skill_mean", "skill_scale"),
+                        default=None if col.required else col.default,
+                    )
+                )
             elif col.kind == "int":
                 x = _number(v, col, sheet, r, allow_blank=not col.required, default=col.default)
                 if x is not None and not float(x).is_integer():
@@ -191,8 +222,7 @@ def _normalise_table(df, columns, sheet):
                 col_vals = raw_records[h]
                 if all(_is_blank(v) for v in col_vals):
                     continue  # drop unnamed empty columns (trailing blanks in sheets)
-                raise SpecError("a column with values has no header; give it a name", sheet=sheet, row=1,
-                                column=str(h))
+                raise SpecError("a column with values has no header; give it a name", sheet=sheet, row=1, column=str(h))
             frame[h] = raw_records[h].reset_index(drop=True)
     return pd.DataFrame(frame, index=pd.RangeIndex(n)), rows
 
@@ -204,8 +234,12 @@ def _check_names(rows, sheet, header, seen):
             raise SpecError("empty name: every row needs a unique name", sheet=sheet, row=i + 2, column=header)
         if name in seen:
             other_sheet, other_row = seen[name]
-            raise SpecError(f"duplicate name {name!r} (also {other_sheet} row {other_row}); names must be unique",
-                            sheet=sheet, row=i + 2, column=header)
+            raise SpecError(
+                f"duplicate name {name!r} (also {other_sheet} row {other_row}); names must be unique",
+                sheet=sheet,
+                row=i + 2,
+                column=header,
+            )
         seen[name] = (sheet, i + 2)
 
 
@@ -225,8 +259,9 @@ def _globals_dict(globals_) -> dict:
                 out[k] = v
         globals_ = out
     elif isinstance(globals_, Mapping):
-        globals_ = {("Year" if isinstance(k, str) and k.strip().lower() == "year" else k): v
-                    for k, v in globals_.items()}
+        globals_ = {
+            ("Year" if isinstance(k, str) and k.strip().lower() == "year" else k): v for k, v in globals_.items()
+        }
         if "Year" not in globals_:
             raise SpecError("missing column 'Year'", sheet="Global", row=1, column="Year")
     else:
@@ -246,14 +281,20 @@ def _curves_frame(curves):
     frame, rows = _normalise_table(curves, CURVE_COLUMNS, "Curves")
     for i, r in enumerate(rows):
         if not r["stage"]:
-            raise SpecError("empty cell: which stage does this curve point belong to?", sheet="Curves",
-                            row=i + 2, column="Stage")
+            raise SpecError(
+                "empty cell: which stage does this curve point belong to?", sheet="Curves", row=i + 2, column="Stage"
+            )
         if not r["object"]:
-            raise SpecError("empty cell: name the trigger object (jet, muon, egamma, tau or an HLT path)",
-                            sheet="Curves", row=i + 2, column="Object")
+            raise SpecError(
+                "empty cell: name the trigger object (jet, muon, egamma, tau or an HLT path)",
+                sheet="Curves",
+                row=i + 2,
+                column="Object",
+            )
         if not 0 <= r["efficiency"] <= 1:
-            raise SpecError(f"efficiency {r['efficiency']} is outside [0, 1]", sheet="Curves", row=i + 2,
-                            column="Efficiency")
+            raise SpecError(
+                f"efficiency {r['efficiency']} is outside [0, 1]", sheet="Curves", row=i + 2, column="Efficiency"
+            )
     return frame, rows
 
 
@@ -268,14 +309,18 @@ def _check_curves(curve_map, first_row, classifier_of):
         if names is None:
             continue  # Dummy / Gaussian stages do not use curves
         if obj not in names:
-            raise SpecError(f"unknown trigger object {obj!r} for the {classifier_of[stage]} stage {stage!r}: "
-                            f"use {', '.join(names)}", sheet="Curves", row=row, column="Object")
+            raise SpecError(
+                f"unknown trigger object {obj!r} for the {classifier_of[stage]} stage {stage!r}: "
+                f"use {', '.join(names)}",
+                sheet="Curves",
+                row=row,
+                column="Object",
+            )
         pts = sorted(curve_map[stage][obj])
         try:
             TabulatedCurve(tuple(e for e, _ in pts), tuple(f for _, f in pts))
         except ParameterError as e:
-            raise SpecError(f"curve {stage!r} / {obj!r}: {e}", sheet="Curves", row=row,
-                            column="Energy (GeV)") from None
+            raise SpecError(f"curve {stage!r} / {obj!r}: {e}", sheet="Curves", row=row, column="Energy (GeV)") from None
 
 
 class System:
@@ -301,7 +346,7 @@ class System:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_frames(cls, detectors, stages, globals=None, *, curves=None, name: str | None = None) -> "System":
+    def from_frames(cls, detectors, stages, globals=None, *, curves=None, name: str | None = None) -> System:
         """Validate tables and build a System.
 
         Parameters
@@ -324,8 +369,16 @@ class System:
             return cls._build(detectors, stages, globals, curves, name)
         except SpecError:
             raise
-        except (ParameterError, ValueError, TypeError, KeyError, IndexError, AttributeError,
-                OverflowError, RecursionError) as e:  # defensive: report, never crash half-way
+        except (
+            ParameterError,
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            OverflowError,
+            RecursionError,
+        ) as e:  # defensive: report, never crash half-way
             raise SpecError(f"could not read the tables: {type(e).__name__}: {e}") from None
 
     @classmethod
@@ -333,8 +386,11 @@ class System:
         det_frame, det_rows = _normalise_table(detectors, DETECTOR_COLUMNS, "Detectors")
         stg_frame, stg_rows = _normalise_table(stages, STAGE_COLUMNS, "Triggers")
         if not stg_rows:
-            raise SpecError("no trigger stages: a system needs at least its sink (a stage with empty Output)",
-                            sheet="Triggers", row=2)
+            raise SpecError(
+                "no trigger stages: a system needs at least its sink (a stage with empty Output)",
+                sheet="Triggers",
+                row=2,
+            )
         if not det_rows:
             raise SpecError("no detectors: a system needs at least one source", sheet="Detectors", row=2)
         glob = _globals_dict(globals_)
@@ -350,8 +406,13 @@ class System:
             if r["output"] not in stage_set:
                 raise SpecError(
                     f"unknown Category {r['output']!r}: it must name a stage of the Triggers sheet "
-                    f"({', '.join(stage_names)})" if r["output"] else "empty cell: which stage does this detector feed?",
-                    sheet="Detectors", row=i + 2, column="Category")
+                    f"({', '.join(stage_names)})"
+                    if r["output"]
+                    else "empty cell: which stage does this detector feed?",
+                    sheet="Detectors",
+                    row=i + 2,
+                    column="Category",
+                )
         sinks = []
         for i, r in enumerate(stg_rows):
             out = r["output"]
@@ -360,16 +421,27 @@ class System:
             elif out == r["name"]:
                 raise SpecError(f"stage {out!r} outputs to itself", sheet="Triggers", row=i + 2, column="Output")
             elif out not in stage_set:
-                raise SpecError(f"unknown Output {out!r}: it must name another stage "
-                                f"({', '.join(stage_names)}) or be empty for the sink",
-                                sheet="Triggers", row=i + 2, column="Output")
+                raise SpecError(
+                    f"unknown Output {out!r}: it must name another stage "
+                    f"({', '.join(stage_names)}) or be empty for the sink",
+                    sheet="Triggers",
+                    row=i + 2,
+                    column="Output",
+                )
         if not sinks:
-            raise SpecError("no sink: exactly one stage must have an empty Output (storage, e.g. 'Disk')",
-                            sheet="Triggers", column="Output")
+            raise SpecError(
+                "no sink: exactly one stage must have an empty Output (storage, e.g. 'Disk')",
+                sheet="Triggers",
+                column="Output",
+            )
         if len(sinks) > 1:
             names = ", ".join(f"{stage_names[i]!r} (row {i + 2})" for i in sinks)
-            raise SpecError(f"several sinks: {names} have an empty Output; exactly one stage may",
-                            sheet="Triggers", row=sinks[1] + 2, column="Output")
+            raise SpecError(
+                f"several sinks: {names} have an empty Output; exactly one stage may",
+                sheet="Triggers",
+                row=sinks[1] + 2,
+                column="Output",
+            )
         g = nx.DiGraph()
         g.add_nodes_from(stage_names)
         g.add_edges_from((r["name"], r["output"]) for r in stg_rows if r["output"])
@@ -380,8 +452,12 @@ class System:
         if cycle:
             members = [u for u, _ in cycle]
             first = min(stage_names.index(m) for m in members)
-            raise SpecError(f"cycle: {' -> '.join(members + [members[0]])}; outputs must lead to the sink",
-                            sheet="Triggers", row=first + 2, column="Output")
+            raise SpecError(
+                f"cycle: {' -> '.join(members + [members[0]])}; outputs must lead to the sink",
+                sheet="Triggers",
+                row=first + 2,
+                column="Output",
+            )
 
         # every stage must receive events from some detector
         output_of = {r["name"]: r["output"] for r in stg_rows}
@@ -393,9 +469,13 @@ class System:
                 node = output_of[node]
         for i, r in enumerate(stg_rows):
             if r["name"] not in live:
-                raise SpecError(f"stage {r['name']!r} receives no events: no detector's Category and no "
-                                "upstream stage's Output leads to it; connect it or delete the row",
-                                sheet="Triggers", row=i + 2, column="Name")
+                raise SpecError(
+                    f"stage {r['name']!r} receives no events: no detector's Category and no "
+                    "upstream stage's Output leads to it; connect it or delete the row",
+                    sheet="Triggers",
+                    row=i + 2,
+                    column="Name",
+                )
 
         # per-stage checks
         for i, r in enumerate(stg_rows):
@@ -404,8 +484,12 @@ class System:
             if r["classifier"] == "Gaussian":
                 for p, header in (("skill_mean", "Skill mean"), ("skill_scale", "Skill variance")):
                     if r.get(p) is None:
-                        raise SpecError(f"empty cell: a Gaussian classifier needs {header}", sheet="Triggers",
-                                        row=row, column=header)
+                        raise SpecError(
+                            f"empty cell: a Gaussian classifier needs {header}",
+                            sheet="Triggers",
+                            row=row,
+                            column=header,
+                        )
             if r.get("skill_mean") is None:
                 r["skill_mean"] = 0.0
             if r.get("skill_scale") is None:
@@ -415,8 +499,12 @@ class System:
                 r["skill_boost"] = 0.0
             cal = r.get("calibration") or "published"
             if cal.lower() not in _CALIBRATIONS:
-                raise SpecError(f"unknown calibration {cal!r}: use 'published' or 'per-object'",
-                                sheet="Triggers", row=row, column="Calibration")
+                raise SpecError(
+                    f"unknown calibration {cal!r}: use 'published' or 'per-object'",
+                    sheet="Triggers",
+                    row=row,
+                    column="Calibration",
+                )
             r["calibration"] = cal.lower()
             if r.get("n_samples") is None:
                 r["n_samples"] = DEFAULT_SAMPLES
@@ -431,7 +519,10 @@ class System:
                     raise SpecError(
                         f"complexity {r['complexity_obj'].spec!r}: polynomial coefficients must lie between 0 and "
                         f"{_MAX_COEFF:g} (ops per event can be neither negative nor infinite)",
-                        sheet=sheet, row=i + 2, column="Complexity")
+                        sheet=sheet,
+                        row=i + 2,
+                        column="Complexity",
+                    )
 
         curve_map: dict = {}
         if cur is not None:
@@ -440,8 +531,7 @@ class System:
             for i, r in enumerate(crows):
                 if r["stage"] not in stage_set:
                     raise SpecError(f"unknown stage {r['stage']!r}", sheet="Curves", row=i + 2, column="Stage")
-                curve_map.setdefault(r["stage"], {}).setdefault(r["object"], []).append(
-                    (r["energy"], r["efficiency"]))
+                curve_map.setdefault(r["stage"], {}).setdefault(r["object"], []).append((r["energy"], r["efficiency"]))
                 first_row.setdefault((r["stage"], r["object"]), i + 2)
             _check_curves(curve_map, first_row, {r["name"]: r["classifier"] for r in stg_rows})
         else:
@@ -457,14 +547,16 @@ class System:
         return self
 
     @classmethod
-    def from_xlsx(cls, path, *, name: str | None = None) -> "System":
+    def from_xlsx(cls, path, *, name: str | None = None) -> System:
         """Read a workbook (sheets ``Detectors``, ``Triggers``, ``Global``, optional ``Curves``)."""
         from .io import read_workbook
+
         return read_workbook(path, name=name)
 
     def to_xlsx(self, path) -> None:
         """Write the system to a workbook that :meth:`from_xlsx` reads back identically."""
         from .io import write_workbook
+
         write_workbook(self, path)
 
     # ------------------------------------------------------------------ accessors
@@ -511,8 +603,7 @@ class System:
         try:
             return self._nodes[name]
         except KeyError:
-            raise ParameterError(f"no detector or stage named {name!r}; known: "
-                                 f"{', '.join(self._nodes)}") from None
+            raise ParameterError(f"no detector or stage named {name!r}; known: {', '.join(self._nodes)}") from None
 
     @property
     def nodes(self) -> list[Node]:
@@ -528,8 +619,7 @@ class System:
         """
         g = nx.DiGraph(name=self.name or "", year=self.year)
         for n in self.nodes:
-            g.add_node(n.name, kind=n.kind, classifier=n.classifier, complexity=n.complexity.spec,
-                       **dict(n.params))
+            g.add_node(n.name, kind=n.kind, classifier=n.classifier, complexity=n.complexity.spec, **dict(n.params))
         for n in self.nodes:
             if n.output:
                 g.add_edge(n.name, n.output, link_efficiency=n.params["link_efficiency"])
@@ -553,8 +643,10 @@ class System:
             return n.n_samples
         if param == "calibration" and n.kind == "stage":
             return n.calibration
-        raise ParameterError(f"{key!r}: {node!r} is a {n.kind} and has no parameter {param!r}; "
-                             f"numeric ones: {', '.join(sorted(n.params))}")
+        raise ParameterError(
+            f"{key!r}: {node!r} is a {n.kind} and has no parameter {param!r}; "
+            f"numeric ones: {', '.join(sorted(n.params))}"
+        )
 
     def parameters(self, numeric: bool = True) -> list[str]:
         """All ``"Stage.param"`` names (numeric ones by default), plus ``"year"``."""
@@ -564,21 +656,21 @@ class System:
         return out + ["year"]
 
     # ------------------------------------------------------------------ derivation
-    def with_stage(self, name: str, **params) -> "System":
+    def with_stage(self, name: str, **params) -> System:
         """A new System with parameters of stage ``name`` changed (snake_case names)."""
         return self._with_row("stage", name, params)
 
-    def with_detector(self, name: str, **params) -> "System":
+    def with_detector(self, name: str, **params) -> System:
         """A new System with parameters of detector ``name`` changed (snake_case names)."""
         return self._with_row("detector", name, params)
 
-    def with_year(self, year: int) -> "System":
+    def with_year(self, year: int) -> System:
         """A new System with another technology year."""
         glob = dict(self._globals)
         glob["Year"] = year
         return System.from_frames(self._det, self._stg, glob, curves=self._curves, name=self.name)
 
-    def with_params(self, values: Mapping[str, object]) -> "System":
+    def with_params(self, values: Mapping[str, object]) -> System:
         """A new System with several ``"Stage.param"`` values (scalars) changed at once."""
         det, stg, glob = self._det.copy(), self._stg.copy(), dict(self._globals)
         for key, value in values.items():
@@ -587,8 +679,9 @@ class System:
                 glob["Year"] = value
                 continue
             kind = self.node(node).kind
-            frame, cols, namecol = (det, DETECTOR_COLUMNS, "Detector") if kind == "detector" else (
-                stg, STAGE_COLUMNS, "Name")
+            frame, cols, namecol = (
+                (det, DETECTOR_COLUMNS, "Detector") if kind == "detector" else (stg, STAGE_COLUMNS, "Name")
+            )
             _set_cell(frame, cols, namecol, node, param, value, kind)
         return System.from_frames(det, stg, glob, curves=self._curves, name=self.name)
 
@@ -598,7 +691,7 @@ class System:
             raise ParameterError(f"{name!r} is a {node.kind}, not a {kind}")
         return self.with_params({f"{name}.{k}": v for k, v in params.items()})
 
-    def rename(self, old: str, new: str) -> "System":
+    def rename(self, old: str, new: str) -> System:
         """A new System with node ``old`` called ``new`` (references follow)."""
         node = self.node(old)
         det, stg = self._det.copy(), self._stg.copy()
@@ -618,20 +711,32 @@ class System:
     def __eq__(self, other) -> bool:
         if not isinstance(other, System):
             return NotImplemented
+
         def same(a, b):
             if a is None or b is None:
                 return a is None and b is None
-            return a.shape == b.shape and list(a.columns) == list(b.columns) and \
-                list(a.dtypes) == list(b.dtypes) and a.equals(b)
-        return (same(self._det, other._det) and same(self._stg, other._stg)
-                and self._globals == other._globals and same(self._curves, other._curves))
+            return (
+                a.shape == b.shape
+                and list(a.columns) == list(b.columns)
+                and list(a.dtypes) == list(b.dtypes)
+                and a.equals(b)
+            )
+
+        return (
+            same(self._det, other._det)
+            and same(self._stg, other._stg)
+            and self._globals == other._globals
+            and same(self._curves, other._curves)
+        )
 
     __hash__ = None  # tables are not hashable; compare with ==
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
-        return (f"<System {label}{len(self._det)} detectors, {len(self._stg)} stages "
-                f"({' -> '.join(n for n in self._stage_chain())}), year {self.year}>")
+        return (
+            f"<System {label}{len(self._det)} detectors, {len(self._stg)} stages "
+            f"({' -> '.join(n for n in self._stage_chain())}), year {self.year}>"
+        )
 
     def _stage_chain(self):
         return [n.name for n in self.nodes if n.kind == "stage"]
@@ -658,11 +763,12 @@ def _set_cell(frame, cols, namecol, node, param, value, kind):
     if param == "complexity" and not isinstance(value, str) and value is not None:
         value = parse_complexity(value)  # callables: kept on the node, not the table
     if col.header not in frame.columns:
-        frame[col.header] = pd.Series([col.default] * len(frame), dtype="float64" if col.kind in (
-            "number", "int") else object)
+        frame[col.header] = pd.Series(
+            [col.default] * len(frame), dtype="float64" if col.kind in ("number", "int") else object
+        )
     if isinstance(value, Complexity) and frame[col.header].dtype != object:
         frame[col.header] = frame[col.header].astype(object)
-    if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)):
+    if isinstance(value, (np.ndarray, list, tuple)):
         raise ParameterError(f"{node}.{param}: with_* takes one value; pass arrays to evaluate(overrides=...)")
     idx = frame.index[frame[namecol] == node]
     if col.kind in ("number", "int"):
@@ -679,21 +785,46 @@ def _compile(det_rows, stg_rows, curve_map):
     nodes = {}
     for i, r in enumerate(det_rows):
         nodes[r["name"]] = dict(
-            name=r["name"], kind="detector", output=r["output"], row=i + 2,
-            params={p: float(r[p]) for p in ("data_bytes", "sample_rate", "compression", "link_efficiency",
-                                              "op_efficiency")},
-            complexity=r["complexity_obj"])
+            name=r["name"],
+            kind="detector",
+            output=r["output"],
+            row=i + 2,
+            params={
+                p: float(r[p]) for p in ("data_bytes", "sample_rate", "compression", "link_efficiency", "op_efficiency")
+            },
+            complexity=r["complexity_obj"],
+        )
     for i, r in enumerate(stg_rows):
-        curves = tuple(sorted(
-            (obj, (tuple(e for e, _ in sorted(pts)), tuple(f for _, f in sorted(pts))))
-            for obj, pts in curve_map.get(r["name"], {}).items()))
+        curves = tuple(
+            sorted(
+                (obj, (tuple(e for e, _ in sorted(pts)), tuple(f for _, f in sorted(pts))))
+                for obj, pts in curve_map.get(r["name"], {}).items()
+            )
+        )
         nodes[r["name"]] = dict(
-            name=r["name"], kind="stage", output=r["output"] or None, row=i + 2,
-            params={p: float(r[p]) for p in ("data_bytes", "reduction_ratio", "skill_mean", "skill_scale",
-                                              "skill_boost", "link_efficiency", "op_efficiency",
-                                              "compression")},
-            classifier=r["classifier"], complexity=r["complexity_obj"], n_samples=int(r["n_samples"]),
-            calibration=r["calibration"], curves=curves)
+            name=r["name"],
+            kind="stage",
+            output=r["output"] or None,
+            row=i + 2,
+            params={
+                p: float(r[p])
+                for p in (
+                    "data_bytes",
+                    "reduction_ratio",
+                    "skill_mean",
+                    "skill_scale",
+                    "skill_boost",
+                    "link_efficiency",
+                    "op_efficiency",
+                    "compression",
+                )
+            },
+            classifier=r["classifier"],
+            complexity=r["complexity_obj"],
+            n_samples=int(r["n_samples"]),
+            calibration=r["calibration"],
+            curves=curves,
+        )
     preds = {n: [] for n in nodes}
     for n, d in nodes.items():
         if d["output"]:

@@ -45,8 +45,16 @@ from .params import RULES, check_values, split_param
 from .progress import progress_reporter
 from .spec import System
 
-__all__ = ["sweep", "SweepResult", "sensitivity", "DEFAULT_METRICS", "DEFAULT_CHUNK_SIZE",
-           "sweep_axes", "plan_blocks", "read_provenance"]
+__all__ = [
+    "sweep",
+    "SweepResult",
+    "sensitivity",
+    "DEFAULT_METRICS",
+    "DEFAULT_CHUNK_SIZE",
+    "sweep_axes",
+    "plan_blocks",
+    "read_provenance",
+]
 
 #: Metrics computed when ``metrics=None``.
 DEFAULT_METRICS = ("f1", "precision", "recall", "power", "scaled_power", "productivity", "output_rate")
@@ -64,13 +72,15 @@ _PROVENANCE_PREFIX = "# provenance: "
 # ---------------------------------------------------------------------------- validation
 def _version() -> str:
     from .. import __version__
+
     return __version__
 
 
 def _check_system(system) -> System:
     if not isinstance(system, System):
-        raise ParameterError(f"expected a System (e.g. twidgets.load_system('cms-hllhc-pu200')), "
-                             f"got {type(system).__name__}")
+        raise ParameterError(
+            f"expected a System (e.g. twidgets.load_system('cms-hllhc-pu200')), got {type(system).__name__}"
+        )
     return system
 
 
@@ -90,14 +100,17 @@ def _check_param_name(system: System, key) -> tuple[str, tuple]:
     except ParameterError:
         raise ParameterError(
             f"parameter {key!r}: the system has no detector or stage named {node!r}; "
-            f"stages: {', '.join(system.stage_names)}; detectors: {', '.join(system.detector_names)}") from None
+            f"stages: {', '.join(system.stage_names)}; detectors: {', '.join(system.detector_names)}"
+        ) from None
     if param not in n.params:
-        kind = "structural" if param in ("classifier", "complexity", "output", "n_samples", "calibration") \
-            else "unknown"
+        kind = (
+            "structural" if param in ("classifier", "complexity", "output", "n_samples", "calibration") else "unknown"
+        )
         hint = " (set it once with system.with_params instead)" if kind == "structural" else ""
         raise ParameterError(
             f"parameter {key!r}: {param!r} is not a numeric parameter of the {n.kind} {node!r}{hint}; "
-            f"numeric ones: {', '.join(f'{node}.{p}' for p in n.params)}")
+            f"numeric ones: {', '.join(f'{node}.{p}' for p in n.params)}"
+        )
     return f"{node}.{param}", (node, param)
 
 
@@ -110,8 +123,10 @@ def sweep_axes(system: System, params) -> dict:
     """
     _check_system(system)
     if not isinstance(params, Mapping) or not params:
-        raise ParameterError("params must be a non-empty mapping 'Stage.param' -> 1-D values, e.g. "
-                             "{'Intermediate.reduction_ratio': numpy.linspace(450, 40, 101)}")
+        raise ParameterError(
+            "params must be a non-empty mapping 'Stage.param' -> 1-D values, e.g. "
+            "{'Intermediate.reduction_ratio': numpy.linspace(450, 40, 101)}"
+        )
     axes = {}
     seen = {}
     for key, values in params.items():
@@ -125,7 +140,8 @@ def sweep_axes(system: System, params) -> dict:
         if arr.ndim != 1:
             raise ParameterError(
                 f"parameter {key!r}: expected a 1-D sequence of values, got an array of shape {arr.shape}"
-                + (" (fix a single value with system.with_params instead)" if arr.ndim == 0 else ""))
+                + (" (fix a single value with system.with_params instead)" if arr.ndim == 0 else "")
+            )
         if arr.size == 0:
             raise ParameterError(f"parameter {key!r}: no values to sweep (empty sequence)")
         axes[clean] = arr.astype(float)
@@ -162,15 +178,16 @@ def plan_blocks(shape: tuple, chunk_size: int):
     if total <= chunk_size:
         yield 0, total, tuple(slice(0, s) for s in shape)
         return
-    tails = [math.prod(shape[i + 1:]) for i in range(len(shape))]
+    tails = [math.prod(shape[i + 1 :]) for i in range(len(shape))]
     k = next(i for i, t in enumerate(tails) if t <= chunk_size)
     run = max(1, chunk_size // tails[k])
     for prefix in np.ndindex(*shape[:k]):
         base = int(np.ravel_multi_index(prefix, shape[:k])) * shape[k] if k else 0
         for a in range(0, shape[k], run):
             b = min(a + run, shape[k])
-            slices = tuple(slice(i, i + 1) for i in prefix) + (slice(a, b),) + tuple(
-                slice(0, s) for s in shape[k + 1:])
+            slices = (
+                tuple(slice(i, i + 1) for i in prefix) + (slice(a, b),) + tuple(slice(0, s) for s in shape[k + 1 :])
+            )
             yield (base + a) * tails[k], (base + b) * tails[k], slices
 
 
@@ -193,14 +210,23 @@ def _max_in_flight(executor) -> int:
     if n is None and hasattr(executor, "nthreads"):
         try:  # distributed.Client
             n = sum(executor.nthreads().values())
-        except Exception:  # noqa: BLE001 - any failure: fall back to a fixed window
+        except Exception:
             n = None
     return max(2, 2 * int(n or 4))
 
 
 # ---------------------------------------------------------------------------- sweep
-def sweep(system: System, params: Mapping, *, metrics=None, seed: int = 0, repeats: int = 1, executor=None,
-          chunk_size: int | None = None, progress=None) -> "SweepResult":
+def sweep(
+    system: System,
+    params: Mapping,
+    *,
+    metrics=None,
+    seed: int = 0,
+    repeats: int = 1,
+    executor=None,
+    chunk_size: int | None = None,
+    progress=None,
+) -> SweepResult:
     """Evaluate ``system`` over the grid spanned by ``params`` -> :class:`SweepResult`.
 
     Parameters
@@ -236,8 +262,10 @@ def sweep(system: System, params: Mapping, *, metrics=None, seed: int = 0, repea
     repeats = _check_int(repeats, "repeats", 1)
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else _check_int(chunk_size, "chunk_size", 1)
     if executor is not None and not callable(getattr(executor, "submit", None)):
-        raise ParameterError(f"executor must have a submit() method (concurrent.futures.Executor or "
-                             f"distributed.Client), got {type(executor).__name__}")
+        raise ParameterError(
+            f"executor must have a submit() method (concurrent.futures.Executor or "
+            f"distributed.Client), got {type(executor).__name__}"
+        )
 
     keys = tuple(axes)
     shape = tuple(len(a) for a in axes.values())
@@ -343,8 +371,10 @@ class SweepResult:
     # -------------------------------------------------------------- arrays
     def _get(self, store: dict, name: str) -> np.ndarray:
         if name not in store:
-            raise ParameterError(f"metric {name!r} was not computed in this sweep; computed: "
-                                 f"{', '.join(self.metrics)} (pass metrics=[...] to sweep())")
+            raise ParameterError(
+                f"metric {name!r} was not computed in this sweep; computed: "
+                f"{', '.join(self.metrics)} (pass metrics=[...] to sweep())"
+            )
         return store[name].copy()
 
     def metric(self, name: str) -> np.ndarray:
@@ -360,8 +390,13 @@ class SweepResult:
         """``scipy.ndimage.gaussian_filter`` of the mean (sigma in grid steps; the seed's
         figures use 3)."""
         from scipy.ndimage import gaussian_filter
-        if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(sigma) or sigma < 0:
+
+        if (
+            isinstance(sigma, bool)
+            or not isinstance(sigma, (int, float, np.integer, np.floating))
+            or not np.isfinite(sigma)
+            or sigma < 0
+        ):
             raise ParameterError(f"sigma must be a number >= 0 (grid steps), got {sigma!r}")
         return gaussian_filter(self.metric(name), sigma=float(sigma))
 
@@ -439,7 +474,7 @@ class SweepResult:
             self.to_dataframe().to_csv(f, index=False, lineterminator="\n")
 
     @classmethod
-    def from_csv(cls, path) -> "SweepResult":
+    def from_csv(cls, path) -> SweepResult:
         """Rebuild a result written by :meth:`to_csv` (values are written at full precision)."""
         prov = read_provenance(path)
         params = {k: np.asarray(v, dtype=float) for k, v in prov["params"].items()}
@@ -447,11 +482,14 @@ class SweepResult:
         df = pd.read_csv(path, comment="#")
         missing = [c for c in list(params) + list(prov["metrics"]) if c not in df.columns]
         if missing or len(df) != math.prod(shape):
-            raise ParameterError(f"{path}: not a sweep table matching its provenance "
-                                 f"(missing columns {missing}, {len(df)} rows for shape {shape})")
+            raise ParameterError(
+                f"{path}: not a sweep table matching its provenance "
+                f"(missing columns {missing}, {len(df)} rows for shape {shape})"
+            )
         metrics = {m: df[m].to_numpy(float) for m in prov["metrics"]}
-        spreads = {m: df[f"{m}_std"].to_numpy(float) if f"{m}_std" in df else np.zeros(len(df))
-                   for m in prov["metrics"]}
+        spreads = {
+            m: df[f"{m}_std"].to_numpy(float) if f"{m}_std" in df else np.zeros(len(df)) for m in prov["metrics"]
+        }
         return cls(params, metrics, spreads, prov)
 
     def __repr__(self):
@@ -466,16 +504,24 @@ def read_provenance(path) -> dict:
             if not line.startswith("#"):
                 break
             if line.startswith(_PROVENANCE_PREFIX):
-                return json.loads(line[len(_PROVENANCE_PREFIX):])
-    raise ParameterError(f"{path}: no '{_PROVENANCE_PREFIX.strip()}' line before the data; "
-                         "was it written by SweepResult.to_csv?")
+                return json.loads(line[len(_PROVENANCE_PREFIX) :])
+    raise ParameterError(
+        f"{path}: no '{_PROVENANCE_PREFIX.strip()}' line before the data; was it written by SweepResult.to_csv?"
+    )
 
 
 # ---------------------------------------------------------------------------- sensitivity
 #: Typical magnitude per parameter, used for the absolute step when the value is 0.
 ZERO_VALUE_SCALE = {
-    "data_bytes": 1e6, "sample_rate": 4e7, "skill_mean": 1.0, "skill_boost": 1.0, "skill_scale": 1.0,
-    "link_efficiency": 1e-11, "op_efficiency": 1e-3, "compression": 1.0, "reduction_ratio": 1.0,
+    "data_bytes": 1e6,
+    "sample_rate": 4e7,
+    "skill_mean": 1.0,
+    "skill_boost": 1.0,
+    "skill_scale": 1.0,
+    "link_efficiency": 1e-11,
+    "op_efficiency": 1e-3,
+    "compression": 1.0,
+    "reduction_ratio": 1.0,
 }
 _N_LARGEST_DETECTORS = 3
 
@@ -506,8 +552,9 @@ def _clip_to_rule(param: str, x: float) -> float:
     return float(x)
 
 
-def sensitivity(system: System, params=None, *, metric: str = "productivity", rel_step: float = 0.1,
-                seed: int = 0) -> pd.DataFrame:
+def sensitivity(
+    system: System, params=None, *, metric: str = "productivity", rel_step: float = 0.1, seed: int = 0
+) -> pd.DataFrame:
     """One-at-a-time sensitivity of ``metric`` around the system's current point.
 
     Each parameter is moved to ``value * (1 - rel_step)`` and ``value * (1 + rel_step)``
@@ -538,8 +585,11 @@ def sensitivity(system: System, params=None, *, metric: str = "productivity", re
     _check_system(system)
     _check_metrics([metric])
     seed = _check_int(seed, "seed", 0)
-    if isinstance(rel_step, bool) or not isinstance(rel_step, (int, float, np.integer, np.floating)) \
-            or not (0 < rel_step < 1):
+    if (
+        isinstance(rel_step, bool)
+        or not isinstance(rel_step, (int, float, np.integer, np.floating))
+        or not (0 < rel_step < 1)
+    ):
         raise ParameterError(f"rel_step must be a fraction in (0, 1), got {rel_step!r}")
     if params is None:
         params = default_sensitivity_params(system)
@@ -579,15 +629,17 @@ def sensitivity(system: System, params=None, *, metric: str = "productivity", re
         overrides[key] = col
     values = np.asarray(evaluate(system, overrides, seed=seed).metric(metric), dtype=float)
     base_metric = float(values[0])
-    out = pd.DataFrame({
-        "param": [r[0] for r in rows],
-        "base_value": [r[1] for r in rows],
-        "low_value": [r[2] for r in rows],
-        "high_value": [r[3] for r in rows],
-        "metric_low": values[1::2],
-        "metric_base": base_metric,
-        "metric_high": values[2::2],
-    })
+    out = pd.DataFrame(
+        {
+            "param": [r[0] for r in rows],
+            "base_value": [r[1] for r in rows],
+            "low_value": [r[2] for r in rows],
+            "high_value": [r[3] for r in rows],
+            "metric_low": values[1::2],
+            "metric_base": base_metric,
+            "metric_high": values[2::2],
+        }
+    )
     out["effect"] = out["metric_high"] - out["metric_low"]
     order = np.argsort(-np.abs(out["effect"].to_numpy()), kind="stable")  # NaN sorts last
     return out.iloc[order].reset_index(drop=True)

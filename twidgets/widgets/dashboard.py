@@ -21,9 +21,9 @@ import traitlets
 
 from ..model import ParameterError, System, list_systems, load_system
 from ..model.scenarios import SCENARIOS, scenario
+from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer
 from .flow import FlowView
-from .controls import QuietObservers, as_system
 from .inspector import StageInspector
 
 __all__ = ["Dashboard", "picker_options", "EDITED"]
@@ -74,8 +74,16 @@ class Dashboard(QuietObservers, widgets.VBox):
 
     system = traitlets.Instance(System)
 
-    def __init__(self, system: System | None = None, *, stage: str = "Intermediate", seed: int = 0,
-                 debounce: float = 0.3, num: int = DEFAULT_NUM, **kwargs):
+    def __init__(
+        self,
+        system: System | None = None,
+        *,
+        stage: str = "Intermediate",
+        seed: int = 0,
+        debounce: float = 0.3,
+        num: int = DEFAULT_NUM,
+        **kwargs,
+    ):
         from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
 
         system = as_system(system, "Dashboard")
@@ -87,8 +95,9 @@ class Dashboard(QuietObservers, widgets.VBox):
         value = f"system:{system.name}" if system.name in list_systems() else EDITED
         if value == EDITED:
             options = [("(edited system)", EDITED)] + options
-        self.picker = widgets.Dropdown(options=options, value=value, description="Load",
-                                       layout=widgets.Layout(width="420px"))
+        self.picker = widgets.Dropdown(
+            options=options, value=value, description="Load", layout=widgets.Layout(width="420px")
+        )
         self.picker.add_class("tw-system-picker")
         self.message = widgets.HTML()
         self.message.add_class("tw-dashboard-message")

@@ -49,7 +49,7 @@ import io
 import logging
 import math
 import pathlib
-from typing import Mapping
+from collections.abc import Mapping
 
 import anywidget
 import numpy as np
@@ -60,9 +60,9 @@ from ..model.classifiers import CLASSIFIER_KINDS
 from ..model.complexity import NAMED as _NAMED_COMPLEXITIES
 from ..model.errors import SpecError
 from ..model.io import read_workbook
-from .controls import as_system
 from ..model.params import DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, UNITS
 from ..model.spec import System
+from .controls import as_system
 
 __all__ = ["SystemEditor", "SystemDraft", "MAX_UPLOAD_BYTES", "TABLES"]
 
@@ -85,9 +85,18 @@ CALIBRATION_CHOICES = ["published", "per-object"]
 # A valid stand-in per model parameter, used only to look past one invalid cell and find
 # the next problem (the stand-in never reaches `.system`).
 _STAND_IN = {
-    "data_bytes": 0.0, "sample_rate": 1.0, "reduction_ratio": 1.0, "skill_mean": 0.0,
-    "skill_scale": 1.0, "skill_boost": 0.0, "link_efficiency": 0.0, "op_efficiency": 0.0,
-    "compression": 0.0, "n_samples": float("nan"), "classifier": "Dummy", "complexity": "",
+    "data_bytes": 0.0,
+    "sample_rate": 1.0,
+    "reduction_ratio": 1.0,
+    "skill_mean": 0.0,
+    "skill_scale": 1.0,
+    "skill_boost": 0.0,
+    "link_efficiency": 0.0,
+    "op_efficiency": 0.0,
+    "compression": 0.0,
+    "n_samples": float("nan"),
+    "classifier": "Dummy",
+    "complexity": "",
     "calibration": "",
 }
 _MAX_REPORTED = 12
@@ -136,8 +145,9 @@ def _put(frame: pd.DataFrame, index: int, column: str, value) -> None:
     """Set one cell, widening the column's dtype when the value needs it."""
     if column not in frame.columns:
         numeric = isinstance(value, float)
-        frame[column] = pd.Series([np.nan if numeric else ""] * len(frame), index=frame.index,
-                                  dtype="float64" if numeric else object)
+        frame[column] = pd.Series(
+            [np.nan if numeric else ""] * len(frame), index=frame.index, dtype="float64" if numeric else object
+        )
     kind = frame[column].dtype.kind
     if isinstance(value, str) and kind != "O":
         frame[column] = frame[column].astype(object)
@@ -198,8 +208,9 @@ class SystemDraft:
             elif col.kind == "complexity":
                 title = f"{h}: ops per event from the message size (named model or poly:c1,c2,c3)"
             elif col.kind == "ref":
-                title = f"{h}: the stage this row sends its events to" + (" (empty: the sink)" if table == "stages"
-                                                                           else "")
+                title = f"{h}: the stage this row sends its events to" + (
+                    " (empty: the sink)" if table == "stages" else ""
+                )
             default = "" if col.required or col.default in (None, "") else show(col.default)
             if col.param in ("skill_mean", "skill_scale"):
                 default = "0" if col.param == "skill_mean" else "1"
@@ -215,8 +226,9 @@ class SystemDraft:
         """Displayed rows: ``{header: text}`` for every shown column."""
         frame = self.frames[table]
         n = len(frame)
-        shown = {h: [show(v) for v in frame[h].tolist()] if h in frame.columns else [""] * n
-                 for h in self.columns(table)}
+        shown = {
+            h: [show(v) for v in frame[h].tolist()] if h in frame.columns else [""] * n for h in self.columns(table)
+        }
         return [{h: values[i] for h, values in shown.items()} for i in range(n)]
 
     def year_text(self) -> str:
@@ -236,8 +248,11 @@ class SystemDraft:
             if row.strip() in names:
                 return names.index(row.strip())
             raise ValueError(f"no row named {row!r} in {table}; rows: {', '.join(names)}")
-        if isinstance(row, (bool, np.bool_)) or not isinstance(row, (int, np.integer)) \
-                and not (isinstance(row, float) and row.is_integer()):
+        if (
+            isinstance(row, (bool, np.bool_))
+            or not isinstance(row, (int, np.integer))
+            and not (isinstance(row, float) and row.is_integer())
+        ):
             raise ValueError(f"row must be a 0-based row number or a row name, got {row!r}")
         i = int(row)
         if not 0 <= i < n:
@@ -268,9 +283,12 @@ class SystemDraft:
         if not isinstance(value, (str, int, float, np.integer, np.floating)) or isinstance(value, bool):
             value = "" if value is None else str(value)
         frame = self.frames[table]
-        if kind in ("number", "int"):
-            typed = _as_number(value)
-        elif kind == "extra" and column in frame.columns and frame[column].dtype.kind in "iuf":
+        if (
+            kind in ("number", "int")
+            or kind == "extra"
+            and column in frame.columns
+            and frame[column].dtype.kind in "iuf"
+        ):
             typed = _as_number(value)
         else:
             typed = value if isinstance(value, str) else show(value)
@@ -286,7 +304,7 @@ class SystemDraft:
             return
         new = new.strip()
         names = self._names("stages")
-        others = names[:i] + names[i + 1:] + self._names("detectors")
+        others = names[:i] + names[i + 1 :] + self._names("detectors")
         old = names[i]
         if not old or old in others:  # the pending name is not a usable reference
             old = self.valid_names["stages"][i] if i < len(self.valid_names["stages"]) else None
@@ -323,17 +341,28 @@ class SystemDraft:
         for c in frame.columns:
             v = last.get(c)
             row[c] = np.nan if frame[c].dtype.kind in "iufb" else ""
-            if c in ("Link Efficiency (J/bit)", "Op Efficiency (J/op)", "Sample Rate", "Compression") \
-                    and table == "detectors" and v is not None:
+            if (
+                c in ("Link Efficiency (J/bit)", "Op Efficiency (J/op)", "Sample Rate", "Compression")
+                and table == "detectors"
+                and v is not None
+            ):
                 row[c] = v
         if table == "stages":
             outputs = [show(v).strip() for v in frame["Output"].tolist()] if "Output" in frame else []
             names = self._names("stages")
             sink = next((names[k] for k, o in enumerate(outputs) if not o and names[k]), "")
-            row.update({"Name": self._unique_name("Stage"), "Output": sink, "Data (bytes)": 0.0,
-                        "Reduction Ratio": 1.0, "Classifier": "Dummy", "Link Efficiency (J/bit)":
-                            float(last.get("Link Efficiency (J/bit)", 0.0) or 0.0),
-                        "Op Efficiency (J/op)": 0.0, "Compression": 0.0})
+            row.update(
+                {
+                    "Name": self._unique_name("Stage"),
+                    "Output": sink,
+                    "Data (bytes)": 0.0,
+                    "Reduction Ratio": 1.0,
+                    "Classifier": "Dummy",
+                    "Link Efficiency (J/bit)": float(last.get("Link Efficiency (J/bit)", 0.0) or 0.0),
+                    "Op Efficiency (J/op)": 0.0,
+                    "Compression": 0.0,
+                }
+            )
             if "Skill boost" in frame.columns:
                 row["Skill boost"] = 0.0
         else:
@@ -341,8 +370,12 @@ class SystemDraft:
             stages = self.stage_choices()
             category = cats[-1] if cats and cats[-1] in stages else (stages[0] if stages else "")
             row.update({"Category": category, "Detector": self._unique_name("Detector"), "Data (bytes)": 0.0})
-            for c, default in (("Sample Rate", 40e6), ("Compression", 0.0), ("Link Efficiency (J/bit)", 0.0),
-                               ("Op Efficiency (J/op)", 0.0)):
+            for c, default in (
+                ("Sample Rate", 40e6),
+                ("Compression", 0.0),
+                ("Link Efficiency (J/bit)", 0.0),
+                ("Op Efficiency (J/op)", 0.0),
+            ):
                 if row.get(c) is None or (isinstance(row.get(c), float) and math.isnan(row[c])):
                     row[c] = default
         new = pd.DataFrame([row], columns=frame.columns)
@@ -367,7 +400,7 @@ class SystemDraft:
         name = self._names(table)[i]
         frame = self.frames[table]
         self.frames[table] = frame.drop(index=frame.index[i]).reset_index(drop=True)
-        self.valid_names[table] = self.valid_names[table][:i] + self.valid_names[table][i + 1:]
+        self.valid_names[table] = self.valid_names[table][:i] + self.valid_names[table][i + 1 :]
         return name
 
     # ---------------------------------------------------------------- validation
@@ -442,10 +475,18 @@ class SystemDraft:
 def problem(e: SpecError) -> dict:
     """A :class:`SpecError` as an ``errors`` entry (see the module docstring)."""
     table = _SHEET_TABLE.get(e.sheet) if e.sheet else None
-    index = (e.row - 2) if table in TABLES and isinstance(e.row, int) and e.row >= 2 else (
-        0 if table == "global" else None)
-    return {"sheet": e.sheet, "row": e.row, "column": e.column, "message": e.problem, "text": str(e),
-            "table": table, "index": index}
+    index = (
+        (e.row - 2) if table in TABLES and isinstance(e.row, int) and e.row >= 2 else (0 if table == "global" else None)
+    )
+    return {
+        "sheet": e.sheet,
+        "row": e.row,
+        "column": e.column,
+        "message": e.problem,
+        "text": str(e),
+        "table": table,
+        "index": index,
+    }
 
 
 class SystemEditor(anywidget.AnyWidget):
@@ -532,8 +573,9 @@ class SystemEditor(anywidget.AnyWidget):
         except TypeError:
             return self._upload_failed(label, "the upload carried no file data")
         if len(data) > self.max_upload_bytes:
-            return self._upload_failed(label, f"the file is {len(data) / 1e6:.1f} MB; the upload limit is "
-                                              f"{self.max_upload_bytes / 1e6:.0f} MB")
+            return self._upload_failed(
+                label, f"the file is {len(data) / 1e6:.1f} MB; the upload limit is {self.max_upload_bytes / 1e6:.0f} MB"
+            )
         try:
             system = read_workbook(data, name=pathlib.PurePath(label).stem or None)
         except SpecError as e:
@@ -556,9 +598,14 @@ class SystemEditor(anywidget.AnyWidget):
     def _handle_custom_msg(self, content, buffers=None):
         """Route the front end's messages (see the module docstring) to the API."""
         kind = content.get("type") if isinstance(content, Mapping) else None
-        handlers = {"edit": self._on_edit, "add_row": self._on_add_row, "delete_row": self._on_delete_row,
-                    "upload": self._on_upload, "download": self._on_download,
-                    "revert": lambda content, buffers: self.revert()}
+        handlers = {
+            "edit": self._on_edit,
+            "add_row": self._on_add_row,
+            "delete_row": self._on_delete_row,
+            "upload": self._on_upload,
+            "download": self._on_download,
+            "revert": lambda content, buffers: self.revert(),
+        }
         if kind not in handlers:
             return super()._handle_custom_msg(content, buffers)
         try:
@@ -580,8 +627,9 @@ class SystemEditor(anywidget.AnyWidget):
         name = msg.get("name") or "upload.xlsx"
         size = msg.get("size")
         if isinstance(size, (int, float)) and size > self.max_upload_bytes:
-            self._upload_failed(name, f"the file is {size / 1e6:.1f} MB; the upload limit is "
-                                      f"{self.max_upload_bytes / 1e6:.0f} MB")
+            self._upload_failed(
+                name, f"the file is {size / 1e6:.1f} MB; the upload limit is {self.max_upload_bytes / 1e6:.0f} MB"
+            )
             return
         if not buffers:
             self._upload_failed(name, "the upload carried no file data")
@@ -597,23 +645,26 @@ class SystemEditor(anywidget.AnyWidget):
         name = f"{self.system.name or 'system'}.xlsx"
         self.send({"type": "download", "name": name, "size": len(data)}, [data])
         pending = len(self.errors)
-        self.status = f"saved {name}" + (f" (the last valid system; {pending} pending problem(s) not included)"
-                                         if pending else "")
+        self.status = f"saved {name}" + (
+            f" (the last valid system; {pending} pending problem(s) not included)" if pending else ""
+        )
 
     # ---------------------------------------------------------------- internals
     @staticmethod
     def _describe(system: System) -> str:
         label = f"{system.name}: " if system.name else ""
-        return (f"{label}{len(system.detector_names)} detectors, {len(system.stage_names)} stages, "
-                f"year {system.year}")
+        return f"{label}{len(system.detector_names)} detectors, {len(system.stage_names)} stages, year {system.year}"
 
     def _revalidate(self, what: str) -> bool:
         self._upload_problem = None
         system, errors = self._draft.build()
         if system is None:
             n = len(errors)
-            self._push(errors, f"{n} problem{'s' if n != 1 else ''}: the last valid system is kept "
-                               f"until {'they are' if n != 1 else 'it is'} fixed")
+            self._push(
+                errors,
+                f"{n} problem{'s' if n != 1 else ''}: the last valid system is kept "
+                f"until {'they are' if n != 1 else 'it is'} fixed",
+            )
             return False
         if system == self.system:  # nothing changed: keep the same object, notify nobody
             system = self.system
@@ -623,9 +674,19 @@ class SystemEditor(anywidget.AnyWidget):
         return True
 
     def _upload_failed(self, name, why) -> bool:
-        err = problem(why) if isinstance(why, SpecError) else {
-            "sheet": None, "row": None, "column": None, "message": str(why), "text": str(why),
-            "table": None, "index": None}
+        err = (
+            problem(why)
+            if isinstance(why, SpecError)
+            else {
+                "sheet": None,
+                "row": None,
+                "column": None,
+                "message": str(why),
+                "text": str(why),
+                "table": None,
+                "index": None,
+            }
+        )
         err["source"] = f"upload {name}"
         err["table"] = err["index"] = None  # about the file, not a cell of the grid
         self._upload_problem = err
@@ -644,8 +705,12 @@ class SystemEditor(anywidget.AnyWidget):
             self.detectors = d.rows("detectors")
             self.stages = d.rows("stages")
             self.year = d.year_text()
-            self.choices = {"stages": d.stage_choices(), "classifiers": list(CLASSIFIER_KINDS),
-                            "complexities": list(COMPLEXITY_CHOICES), "calibrations": list(CALIBRATION_CHOICES)}
+            self.choices = {
+                "stages": d.stage_choices(),
+                "classifiers": list(CLASSIFIER_KINDS),
+                "complexities": list(COMPLEXITY_CHOICES),
+                "calibrations": list(CALIBRATION_CHOICES),
+            }
             self.errors = errors
             self.status = status
 

@@ -24,10 +24,10 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
-from .controls import QuietObservers, as_system
 from ..model import ParameterError, System
 from ..model.params import RULES, UNITS, split_param
 from ..model.scenarios import SCENARIOS
+from .controls import QuietObservers, as_system
 from .figures import FigureBox, updating
 
 __all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
@@ -149,10 +149,22 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     result = traitlets.Any(None, read_only=True)
     status = traitlets.Unicode("")
 
-    def __init__(self, system: System | None = None, x: str = "Intermediate.reduction_ratio",
-                 y: str = "Intermediate.skill_boost", metric: str = "f1", *, x_range=None, y_range=None,
-                 num: int = DEFAULT_NUM, sigma: float = 0.0, repeats: int = 1, seed: int = 0,
-                 debounce: float = 0.3, **kwargs):
+    def __init__(
+        self,
+        system: System | None = None,
+        x: str = "Intermediate.reduction_ratio",
+        y: str = "Intermediate.skill_boost",
+        metric: str = "f1",
+        *,
+        x_range=None,
+        y_range=None,
+        num: int = DEFAULT_NUM,
+        sigma: float = 0.0,
+        repeats: int = 1,
+        seed: int = 0,
+        debounce: float = 0.3,
+        **kwargs,
+    ):
         system = as_system(system, "SweepExplorer")
         self._pending = None
         self._grids = (np.empty(0), np.empty(0))
@@ -187,17 +199,31 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.y_start = widgets.FloatText(description="from", layout=small, style=style)
         self.y_stop = widgets.FloatText(description="to", layout=small, style=style)
         self.y_num = widgets.BoundedIntText(min=2, max=401, description="points", layout=small, style=style)
-        for w, cls in ((self.x_start, "tw-x-start"), (self.x_stop, "tw-x-stop"), (self.x_num, "tw-x-num"),
-                       (self.y_start, "tw-y-start"), (self.y_stop, "tw-y-stop"), (self.y_num, "tw-y-num")):
+        for w, cls in (
+            (self.x_start, "tw-x-start"),
+            (self.x_stop, "tw-x-stop"),
+            (self.x_num, "tw-x-num"),
+            (self.y_start, "tw-y-start"),
+            (self.y_stop, "tw-y-stop"),
+            (self.y_num, "tw-y-num"),
+        ):
             w.add_class(cls)
-        self.metric_picker = widgets.Dropdown(options=[(v[0], k) for k, v in METRIC_CHOICES.items()],
-                                              description="Metric", style=style)
+        self.metric_picker = widgets.Dropdown(
+            options=[(v[0], k) for k, v in METRIC_CHOICES.items()], description="Metric", style=style
+        )
         self.metric_picker.add_class("tw-metric")
-        self.sigma_input = widgets.BoundedFloatText(min=0.0, max=50.0, step=0.5, description="Smoothing sigma",
-                                                    layout=widgets.Layout(width="180px"), style=style)
+        self.sigma_input = widgets.BoundedFloatText(
+            min=0.0,
+            max=50.0,
+            step=0.5,
+            description="Smoothing sigma",
+            layout=widgets.Layout(width="180px"),
+            style=style,
+        )
         self.sigma_input.add_class("tw-sigma")
-        self.repeats_input = widgets.BoundedIntText(min=1, max=50, description="Repeats",
-                                                    layout=widgets.Layout(width="140px"), style=style)
+        self.repeats_input = widgets.BoundedIntText(
+            min=1, max=50, description="Repeats", layout=widgets.Layout(width="140px"), style=style
+        )
         self.repeats_input.add_class("tw-repeats")
         self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="160px"))
         self.progress.add_class("tw-progress")
@@ -209,34 +235,63 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.download.add_class("tw-download-csv")
 
         contour = go.FigureWidget(
-            data=[go.Contour(name="map", contours=dict(showlabels=True, labelfont=dict(size=11, color="white")),
-                             colorbar=dict(title="F1 score"), hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<br>%{z:.4g}"
-                                                                              "<extra></extra>")]
-            + [go.Scatter(x=[], y=[], mode="markers", name=s.name,
-                          marker=dict(size=14, color="gray", symbol=s.marker, line=dict(color="white", width=1)))
-               for s in SCENARIOS]
-            + [go.Scatter(x=[], y=[], mode="markers", name="selected",
-                          marker=dict(size=16, color="rgba(0,0,0,0)", symbol="circle-open",
-                                      line=dict(color="black", width=3)))],
-            layout=go.Layout(height=430, margin=dict(l=60, r=10, t=40, b=50),
-                             legend=dict(orientation="h", y=-0.2, x=0.0)))
+            data=[
+                go.Contour(
+                    name="map",
+                    contours=dict(showlabels=True, labelfont=dict(size=11, color="white")),
+                    colorbar=dict(title="F1 score"),
+                    hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<br>%{z:.4g}<extra></extra>",
+                )
+            ]
+            + [
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=s.name,
+                    marker=dict(size=14, color="gray", symbol=s.marker, line=dict(color="white", width=1)),
+                )
+                for s in SCENARIOS
+            ]
+            + [
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name="selected",
+                    marker=dict(
+                        size=16, color="rgba(0,0,0,0)", symbol="circle-open", line=dict(color="black", width=3)
+                    ),
+                )
+            ],
+            layout=go.Layout(
+                height=430, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
+            ),
+        )
         self.contour_box = FigureBox(contour)
         self.contour_box.add_class("tw-contour")
         pareto = go.FigureWidget(
-            data=[go.Scatter(x=[], y=[], mode="markers", name="grid points",
-                             marker=dict(size=4, color="lightgray")),
-                  go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front",
-                             marker=dict(size=6, color="#1f77b4")),
-                  go.Scatter(x=[], y=[], mode="markers", name="selected",
-                             marker=dict(size=14, color="black", symbol="x"))],
-            layout=go.Layout(height=330, margin=dict(l=60, r=10, t=40, b=50), title="Pareto front",
-                             xaxis_title="scaled power (MW)", yaxis_title="F1 score",
-                             legend=dict(orientation="h", y=-0.25, x=0.0)))
+            data=[
+                go.Scatter(x=[], y=[], mode="markers", name="grid points", marker=dict(size=4, color="lightgray")),
+                go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
+                go.Scatter(
+                    x=[], y=[], mode="markers", name="selected", marker=dict(size=14, color="black", symbol="x")
+                ),
+            ],
+            layout=go.Layout(
+                height=330,
+                margin=dict(l=60, r=10, t=40, b=50),
+                title="Pareto front",
+                xaxis_title="scaled power (MW)",
+                yaxis_title="F1 score",
+                legend=dict(orientation="h", y=-0.25, x=0.0),
+            ),
+        )
         self.pareto_box = FigureBox(pareto)
         self.pareto_box.add_class("tw-pareto")
 
         self.contour.data[0].on_click(self._on_click)
-        for trace in self.contour.data[1:1 + len(SCENARIOS)]:
+        for trace in self.contour.data[1 : 1 + len(SCENARIOS)]:
             trace.on_click(self._on_click)
         self.pareto.data[0].on_click(self._on_pareto_click)
         self.pareto.data[1].on_click(self._on_pareto_click)
@@ -244,22 +299,28 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.x_picker.observe(lambda c: self._from_control("x", c["new"]), names="value")
         self.y_picker.observe(lambda c: self._from_control("y", c["new"]), names="value")
         for w in (self.x_start, self.x_stop, self.x_num):
-            w.observe(lambda c: self._from_control("x_range", (self.x_start.value, self.x_stop.value,
-                                                               self.x_num.value)), names="value")
+            w.observe(
+                lambda c: self._from_control("x_range", (self.x_start.value, self.x_stop.value, self.x_num.value)),
+                names="value",
+            )
         for w in (self.y_start, self.y_stop, self.y_num):
-            w.observe(lambda c: self._from_control("y_range", (self.y_start.value, self.y_stop.value,
-                                                               self.y_num.value)), names="value")
+            w.observe(
+                lambda c: self._from_control("y_range", (self.y_start.value, self.y_stop.value, self.y_num.value)),
+                names="value",
+            )
         self.metric_picker.observe(lambda c: self._from_control("metric", c["new"]), names="value")
         self.sigma_input.observe(lambda c: self._from_control("sigma", c["new"]), names="value")
         self.repeats_input.observe(lambda c: self._from_control("repeats", c["new"]), names="value")
 
     def _layout_children(self):
-        axes = widgets.VBox([
-            widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num]),
-            widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num]),
-            widgets.HBox([self.metric_picker, self.sigma_input, self.repeats_input]),
-            widgets.HBox([self.progress, self.status_html, self.download]),
-        ])
+        axes = widgets.VBox(
+            [
+                widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num]),
+                widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num]),
+                widgets.HBox([self.metric_picker, self.sigma_input, self.repeats_input]),
+                widgets.HBox([self.progress, self.status_html, self.download]),
+            ]
+        )
         return [axes, self.contour_box, self.selected_html, self.pareto_box]
 
     @property
@@ -271,7 +332,6 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     def pareto(self) -> go.FigureWidget:
         """The live Pareto FigureWidget."""
         return self.pareto_box.figure
-
 
     def _controls_from_traits(self):
         with self._hold():
@@ -290,8 +350,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     def _valid_param(self, proposal):
         key = proposal["value"]
         if self.system is not None and key not in self.system.parameters():
-            raise traitlets.TraitError(f"{key!r} is not a numeric parameter of the system; e.g. "
-                                       f"{', '.join(self.system.parameters()[:4])}, ...")
+            raise traitlets.TraitError(
+                f"{key!r} is not a numeric parameter of the system; e.g. {', '.join(self.system.parameters()[:4])}, ..."
+            )
         return key
 
     @traitlets.validate("x_range", "y_range")
@@ -406,9 +467,15 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.status_html.value = html.escape(self.status)
         t0 = time.perf_counter()
         try:
-            result = sweep(self.system, {self.x: xs, self.y: ys}, metrics=list(metrics), seed=self.seed,
-                           repeats=self.repeats, progress=self._progress,
-                           chunk_size=progress_chunk(xs.size * ys.size))
+            result = sweep(
+                self.system,
+                {self.x: xs, self.y: ys},
+                metrics=list(metrics),
+                seed=self.seed,
+                repeats=self.repeats,
+                progress=self._progress,
+                chunk_size=progress_chunk(xs.size * ys.size),
+            )
         except (ParameterError, ValueError) as exc:
             self._show_error(str(exc))
             return
@@ -457,9 +524,10 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             title += f", smoothed (sigma {self.sigma:g})"
         with updating(fig):
             # plain lists: plotly.js draws them everywhere (typed-array buffers failed in Voila)
-            fig.data[0].update(x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(),
-                               colorbar=dict(title=f"{label} {unit}".strip()))
-            for trace, scen in zip(fig.data[1:1 + len(SCENARIOS)], SCENARIOS):
+            fig.data[0].update(
+                x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(), colorbar=dict(title=f"{label} {unit}".strip())
+            )
+            for trace, scen in zip(fig.data[1 : 1 + len(SCENARIOS)], SCENARIOS):
                 px, py = self._scenario_point(scen, xs, ys)
                 trace.x, trace.y = ([px], [py]) if px is not None else ([], [])
             fig.layout.title = title
@@ -473,8 +541,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         front = r.pareto(x="scaled_power", y="f1")
         with updating(self.pareto):
             self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
-            self.pareto.data[1].update(x=(np.asarray(front["scaled_power"]) / 1e6).tolist(),
-                                       y=np.asarray(front["f1"]).tolist())
+            self.pareto.data[1].update(
+                x=(np.asarray(front["scaled_power"]) / 1e6).tolist(), y=np.asarray(front["f1"]).tolist()
+            )
         self._front = front
         self._draw_selected()
 
@@ -515,14 +584,17 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
             f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'
             f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
-            f'scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}')
+            f"scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}"
+        )
 
     def _update_download(self):
         csv = self.result.to_dataframe().to_csv(index=False)
         payload = base64.b64encode(csv.encode()).decode("ascii")
         name = f"sweep_{self.x}_{self.y}.csv".replace(" ", "_")
-        self.download.value = (f'<a class="tw-download-link" download="{html.escape(name)}" '
-                               f'href="data:text/csv;base64,{payload}">Download CSV</a>')
+        self.download.value = (
+            f'<a class="tw-download-link" download="{html.escape(name)}" '
+            f'href="data:text/csv;base64,{payload}">Download CSV</a>'
+        )
 
     # ------------------------------------------------------------------ clicking
     def select(self, x_value: float, y_value: float) -> dict:

@@ -34,8 +34,13 @@ UNITS = {"events/s": "events", "bytes/s": "bytes"}
 
 REJECTED = "Rejected"
 
-_COLOURS = {"detectors": "#7f7f7f", "stage": "#1f77b4", "selecting": "#ff7f0e", "sink": "#2ca02c",
-            "rejected": "#d62728"}
+_COLOURS = {
+    "detectors": "#7f7f7f",
+    "stage": "#1f77b4",
+    "selecting": "#ff7f0e",
+    "sink": "#2ca02c",
+    "rejected": "#d62728",
+}
 
 
 def _q(ev: Evaluation, name: str, quantity: str) -> float:
@@ -47,8 +52,10 @@ def _link(ev: Evaluation, source: str) -> dict:
     """The output link of ``source``: throughput (bytes/s) = message size x output rate
     (MODEL.md section 2.4) and its power (W), from the per-node quantities (cheaper than
     building :attr:`Evaluation.links`; the tests check both agree)."""
-    return {"throughput": _q(ev, source, "message_bytes") * _q(ev, source, "output_rate"),
-            "power": _q(ev, source, "link_power")}
+    return {
+        "throughput": _q(ev, source, "message_bytes") * _q(ev, source, "output_rate"),
+        "power": _q(ev, source, "link_power"),
+    }
 
 
 def stream_shares(system) -> dict[str, float]:
@@ -85,17 +92,27 @@ def _node_rows(ev: Evaluation) -> list[dict]:
     for category, members in _detector_groups(system).items():
         link = sum(_q(ev, d, "link_power") for d in members)
         op = sum(_q(ev, d, "op_power") for d in members)
-        rows.append({"label": _group_label(category), "kind": "detectors", "detectors": tuple(members),
-                     "op_power": op, "link_power": link, "power": op + link})
+        rows.append(
+            {
+                "label": _group_label(category),
+                "kind": "detectors",
+                "detectors": tuple(members),
+                "op_power": op,
+                "link_power": link,
+                "power": op + link,
+            }
+        )
     for node in system.nodes:
         if node.kind != "stage":
             continue
         op, link = _q(ev, node.name, "op_power"), _q(ev, node.name, "link_power")
         kind = "sink" if not node.output else ("selecting" if node.classifier != "Dummy" else "stage")
-        rows.append({"label": node.name, "kind": kind, "detectors": (), "op_power": op, "link_power": link,
-                     "power": op + link})
-    rows.append({"label": REJECTED, "kind": "rejected", "detectors": (), "op_power": 0.0, "link_power": 0.0,
-                 "power": 0.0})
+        rows.append(
+            {"label": node.name, "kind": kind, "detectors": (), "op_power": op, "link_power": link, "power": op + link}
+        )
+    rows.append(
+        {"label": REJECTED, "kind": "rejected", "detectors": (), "op_power": 0.0, "link_power": 0.0, "power": 0.0}
+    )
     return rows
 
 
@@ -127,9 +144,16 @@ def _link_rows(ev: Evaluation, unit: str) -> list[dict]:
         weighted = sum(_q(ev, d, "output_rate") * shares[d] for d in members)
         thr = sum(_link(ev, d)["throughput"] for d in members)
         power = sum(_link(ev, d)["power"] for d in members)
-        rows.append({"source": _group_label(category), "target": category,
-                     "value": weighted if unit == "events" else thr, "rate": rate, "bytes_per_s": thr,
-                     "power": power})
+        rows.append(
+            {
+                "source": _group_label(category),
+                "target": category,
+                "value": weighted if unit == "events" else thr,
+                "rate": rate,
+                "bytes_per_s": thr,
+                "power": power,
+            }
+        )
     for node in system.nodes:
         if node.kind != "stage":
             continue
@@ -137,15 +161,29 @@ def _link_rows(ev: Evaluation, unit: str) -> list[dict]:
         if node.output:
             link = _link(ev, node.name)
             thr, power = link["throughput"], link["power"]
-            rows.append({"source": node.name, "target": node.output,
-                         "value": out_rate * shares[node.name] if unit == "events" else thr,
-                         "rate": out_rate, "bytes_per_s": thr, "power": power})
+            rows.append(
+                {
+                    "source": node.name,
+                    "target": node.output,
+                    "value": out_rate * shares[node.name] if unit == "events" else thr,
+                    "rate": out_rate,
+                    "bytes_per_s": thr,
+                    "power": power,
+                }
+            )
         rejected = _q(ev, node.name, "rejected_rate")
         if node.classifier != "Dummy" and rejected > 0:
             rbytes = rejected * _q(ev, node.name, "message_bytes")
-            rows.append({"source": node.name, "target": REJECTED,
-                         "value": rejected * shares[node.name] if unit == "events" else rbytes,
-                         "rate": rejected, "bytes_per_s": rbytes, "power": 0.0})
+            rows.append(
+                {
+                    "source": node.name,
+                    "target": REJECTED,
+                    "value": rejected * shares[node.name] if unit == "events" else rbytes,
+                    "rate": rejected,
+                    "bytes_per_s": rbytes,
+                    "power": 0.0,
+                }
+            )
     return rows
 
 
@@ -159,20 +197,33 @@ def sankey_arguments(ev: Evaluation, unit: str = "events") -> dict:
     node_hover = []
     for n in nodes:
         extra = f"<br>detectors: {', '.join(n['detectors'])}" if n["detectors"] else ""
-        node_hover.append(f"op power {n['op_power']:.4g} W<br>link power {n['link_power']:.4g} W"
-                          f"<br>total {n['power']:.4g} W{extra}")
-    link_hover = [f"{format_rate(r['rate'])} ({r['rate']:.6g} events/s)<br>{r['bytes_per_s']:.4g} bytes/s"
-                  f"<br>link power {r['power']:.4g} W" for r in links]
+        node_hover.append(
+            f"op power {n['op_power']:.4g} W<br>link power {n['link_power']:.4g} W<br>total {n['power']:.4g} W{extra}"
+        )
+    link_hover = [
+        f"{format_rate(r['rate'])} ({r['rate']:.6g} events/s)<br>{r['bytes_per_s']:.4g} bytes/s"
+        f"<br>link power {r['power']:.4g} W"
+        for r in links
+    ]
     return dict(
         arrangement="snap",
         valueformat=".4g",
         valuesuffix=" events/s (stream share)" if unit == "events" else " bytes/s",
-        node=dict(label=[n["label"] for n in nodes], color=[_COLOURS[n["kind"]] for n in nodes], pad=12,
-                  thickness=14,
-                  customdata=node_hover, hovertemplate="%{label}<br>%{customdata}<extra></extra>"),
-        link=dict(source=[index[r["source"]] for r in links], target=[index[r["target"]] for r in links],
-                  value=[r["value"] for r in links], customdata=link_hover,
-                  hovertemplate="%{source.label} -> %{target.label}<br>%{customdata}<extra></extra>"),
+        node=dict(
+            label=[n["label"] for n in nodes],
+            color=[_COLOURS[n["kind"]] for n in nodes],
+            pad=12,
+            thickness=14,
+            customdata=node_hover,
+            hovertemplate="%{label}<br>%{customdata}<extra></extra>",
+        ),
+        link=dict(
+            source=[index[r["source"]] for r in links],
+            target=[index[r["target"]] for r in links],
+            value=[r["value"] for r in links],
+            customdata=link_hover,
+            hovertemplate="%{source.label} -> %{target.label}<br>%{customdata}<extra></extra>",
+        ),
     )
 
 
@@ -188,8 +239,7 @@ class FlowView(widgets.VBox):
 
     def __init__(self, evaluation: Evaluation | None = None, unit: str = "events", **kwargs):
         self._shape = None
-        figure = go.FigureWidget(data=[go.Sankey()],
-                                 layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
+        figure = go.FigureWidget(data=[go.Sankey()], layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
         self.box = FigureBox(figure, layout=widgets.Layout(width="100%"))
         self.box.add_class("tw-flow")
         self.unit_toggle = widgets.ToggleButtons(options=list(UNITS.items()), value=unit, description="Width")
@@ -211,8 +261,10 @@ class FlowView(widgets.VBox):
         if ev is None:
             return
         args = sankey_arguments(ev, self.unit)
-        title = (f"{ev.system.name or 'system'}: {'events/s' if self.unit == 'events' else 'bytes/s'} "
-                 f"through the stages; power {ev.power / 1e6:.4g} MW")
+        title = (
+            f"{ev.system.name or 'system'}: {'events/s' if self.unit == 'events' else 'bytes/s'} "
+            f"through the stages; power {ev.power / 1e6:.4g} MW"
+        )
         shape = (args["node"]["label"], args["link"]["source"], args["link"]["target"], args["valuesuffix"])
         trace = self.figure.data[0]
         with updating(self.figure):

@@ -21,9 +21,9 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
-from .controls import DEFAULT_SYSTEM, QuietObservers, as_system  # noqa: F401  (DEFAULT_SYSTEM re-exported)
 from ..model import Evaluation, ParameterError, System, evaluate
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
+from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
 from .figures import FigureBox, updating
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
@@ -32,8 +32,17 @@ __all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides
 
 #: The system a widget loads when it is given none.
 
-_STAGE_QUANTITIES = ("input_rate", "output_rate", "reduction_ratio", "message_bytes", "ops", "op_power",
-                     "link_power", "cumulative_energy_per_event", "contingency")
+_STAGE_QUANTITIES = (
+    "input_rate",
+    "output_rate",
+    "reduction_ratio",
+    "message_bytes",
+    "ops",
+    "op_power",
+    "link_power",
+    "cumulative_energy_per_event",
+    "contingency",
+)
 _NULL_COLOUR = "#1f77b4"
 _POS_COLOUR = "#d62728"
 
@@ -62,8 +71,9 @@ def clean_overrides(old: System | None, new: System, overrides: dict) -> dict:
                 before = old.param(key)
             except (ParameterError, ValueError):
                 before = None
-            if before != now and not (isinstance(before, float) and isinstance(now, float)
-                                      and math.isnan(before) and math.isnan(now)):
+            if before != now and not (
+                isinstance(before, float) and isinstance(now, float) and math.isnan(before) and math.isnan(now)
+            ):
                 continue
         kept[key] = value
     return kept
@@ -104,8 +114,16 @@ class StageInspector(QuietObservers, widgets.VBox):
     seed = traitlets.Int(0)
     evaluation = traitlets.Instance(Evaluation, allow_none=True, read_only=True)
 
-    def __init__(self, system: System | None = None, stage: str = "Intermediate", *, overrides=None, seed: int = 0,
-                 bins: int = DEFAULT_BINS, **kwargs):
+    def __init__(
+        self,
+        system: System | None = None,
+        stage: str = "Intermediate",
+        *,
+        overrides=None,
+        seed: int = 0,
+        bins: int = DEFAULT_BINS,
+        **kwargs,
+    ):
         system = as_system(system, "StageInspector")
         self._bins = int(bins)
         self._binned = {}
@@ -133,25 +151,63 @@ class StageInspector(QuietObservers, widgets.VBox):
         self.stage_picker = widgets.Dropdown(description="Stage")
         self.stage_picker.add_class("tw-stage-picker")
         # step=None: the browser must not snap the value to a grid (53.3 would come back as 53.70)
-        self.rr_slider = widgets.FloatLogSlider(value=10.0, base=10, min=0.0, max=3.0, step=None,
-                                                description="Reduction ratio", continuous_update=True,
-                                                readout_format=".4g", style={"description_width": "initial"})
+        self.rr_slider = widgets.FloatLogSlider(
+            value=10.0,
+            base=10,
+            min=0.0,
+            max=3.0,
+            step=None,
+            description="Reduction ratio",
+            continuous_update=True,
+            readout_format=".4g",
+            style={"description_width": "initial"},
+        )
         self.rr_slider.add_class("tw-rr-slider")
-        self.boost_slider = widgets.FloatSlider(value=0.0, min=-1.0, max=2.0, step=0.01, description="Skill boost",
-                                                readout_format=".2f", style={"description_width": "initial"})
+        self.boost_slider = widgets.FloatSlider(
+            value=0.0,
+            min=-1.0,
+            max=2.0,
+            step=0.01,
+            description="Skill boost",
+            readout_format=".2f",
+            style={"description_width": "initial"},
+        )
         self.boost_slider.add_class("tw-boost-slider")
-        self.mean_slider = widgets.FloatSlider(value=0.0, min=-2.0, max=10.0, step=0.05, description="Skill mean",
-                                               readout_format=".2f", style={"description_width": "initial"})
+        self.mean_slider = widgets.FloatSlider(
+            value=0.0,
+            min=-2.0,
+            max=10.0,
+            step=0.05,
+            description="Skill mean",
+            readout_format=".2f",
+            style={"description_width": "initial"},
+        )
         self.mean_slider.add_class("tw-mean-slider")
-        self.scale_slider = widgets.FloatSlider(value=1.0, min=0.05, max=5.0, step=0.05, description="Skill scale",
-                                                readout_format=".2f", style={"description_width": "initial"})
+        self.scale_slider = widgets.FloatSlider(
+            value=1.0,
+            min=0.05,
+            max=5.0,
+            step=0.05,
+            description="Skill scale",
+            readout_format=".2f",
+            style={"description_width": "initial"},
+        )
         self.scale_slider.add_class("tw-scale-slider")
         figure = go.FigureWidget(
-            data=[go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
-                  go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6)],
-            layout=go.Layout(barmode="overlay", bargap=0.0, height=320, margin=dict(l=50, r=10, t=40, b=40),
-                             xaxis_title="score", yaxis_title="samples per bin",
-                             legend=dict(orientation="h", y=1.12, x=0.0)))
+            data=[
+                go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
+                go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6),
+            ],
+            layout=go.Layout(
+                barmode="overlay",
+                bargap=0.0,
+                height=320,
+                margin=dict(l=50, r=10, t=40, b=40),
+                xaxis_title="score",
+                yaxis_title="samples per bin",
+                legend=dict(orientation="h", y=1.12, x=0.0),
+            ),
+        )
         self.histogram = FigureBox(figure)
         self.histogram.add_class("tw-histogram")
         self.headline = widgets.HTML()
@@ -163,22 +219,27 @@ class StageInspector(QuietObservers, widgets.VBox):
         self.message = widgets.HTML()
         self.message.add_class("tw-inspector-message")
         self.stage_picker.observe(self._on_picker, names="value")
-        for slider, param in ((self.rr_slider, "reduction_ratio"), (self.boost_slider, "skill_boost"),
-                              (self.mean_slider, "skill_mean"), (self.scale_slider, "skill_scale")):
+        for slider, param in (
+            (self.rr_slider, "reduction_ratio"),
+            (self.boost_slider, "skill_boost"),
+            (self.mean_slider, "skill_mean"),
+            (self.scale_slider, "skill_scale"),
+        ):
             slider.observe(lambda change, p=param: self._on_slider(p, change["new"]), names="value")
 
     def _layout_children(self):
-        sliders = widgets.VBox([self.stage_picker, self.rr_slider, self.boost_slider, self.mean_slider,
-                                self.scale_slider])
-        numbers = widgets.HBox([self.headline, self.confusion, self.stage_figures],
-                               layout=widgets.Layout(flex_flow="row wrap"))
+        sliders = widgets.VBox(
+            [self.stage_picker, self.rr_slider, self.boost_slider, self.mean_slider, self.scale_slider]
+        )
+        numbers = widgets.HBox(
+            [self.headline, self.confusion, self.stage_figures], layout=widgets.Layout(flex_flow="row wrap")
+        )
         return [sliders, self.histogram, numbers, self.message]
 
     @property
     def figure(self) -> go.FigureWidget:
         """The live histogram FigureWidget (renewed once when a page first shows it)."""
         return self.histogram.figure
-
 
     # ------------------------------------------------------------------ validation
     @traitlets.validate("stage")
@@ -343,11 +404,23 @@ class StageInspector(QuietObservers, widgets.VBox):
             with updating(fig):
                 fig.data[0].update(x=null_x.tolist(), y=bn.counts.tolist(), width=null_w)
                 fig.data[1].update(x=pos_x.tolist(), y=bp.counts.tolist(), width=pos_w)
-                fig.layout.shapes = [dict(type="line", x0=threshold, x1=threshold, xref="x", y0=0, y1=1,
-                                          yref="paper", line=dict(color="black", width=2, dash="dash"),
-                                          name="threshold")]
-                fig.layout.title = (f"{stage} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
-                                    f"threshold {threshold:.4f}")
+                fig.layout.shapes = [
+                    dict(
+                        type="line",
+                        x0=threshold,
+                        x1=threshold,
+                        xref="x",
+                        y0=0,
+                        y1=1,
+                        yref="paper",
+                        line=dict(color="black", width=2, dash="dash"),
+                        name="threshold",
+                    )
+                ]
+                fig.layout.title = (
+                    f"{stage} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
+                    f"threshold {threshold:.4f}"
+                )
         self.headline.value = headline_html(ev, threshold, stage)
         self.confusion.value = confusion_html(row["contingency"], row["input_rate"])
         self.stage_figures.value = stage_html(row)
@@ -359,4 +432,3 @@ class StageInspector(QuietObservers, widgets.VBox):
         if ev is None or ev.system.node(self.stage).classifier == "Dummy":
             return float("nan")
         return float(ev.classifier(self.stage).threshold)
-

@@ -64,12 +64,16 @@ def confusion_html(contingency, input_rate) -> str:
 
     def cell(i, j):
         frac = c[i][j] / total if total > 0 else float("nan")
-        return (f"<td>{number_span('tw-' + names[i][j], c[i][j], '.6g')} /s<br>"
-                f"<small>{number_span('tw-' + names[i][j] + '-fraction', frac, '.4f')}</small></td>")
+        return (
+            f"<td>{number_span('tw-' + names[i][j], c[i][j], '.6g')} /s<br>"
+            f"<small>{number_span('tw-' + names[i][j] + '-fraction', frac, '.4f')}</small></td>"
+        )
 
-    return ('<table class="tw-confusion-table"><tr><th></th><th>irrelevant</th><th>relevant</th></tr>'
-            f"<tr><th>rejected</th>{cell(0, 0)}{cell(0, 1)}</tr>"
-            f"<tr><th>kept</th>{cell(1, 0)}{cell(1, 1)}</tr></table>")
+    return (
+        '<table class="tw-confusion-table"><tr><th></th><th>irrelevant</th><th>relevant</th></tr>'
+        f"<tr><th>rejected</th>{cell(0, 0)}{cell(0, 1)}</tr>"
+        f"<tr><th>kept</th>{cell(1, 0)}{cell(1, 1)}</tr></table>"
+    )
 
 
 def stage_html(row) -> str:
