@@ -77,15 +77,21 @@ def test_column_help_says_what_blank_means_and_lists_choices(draft):
     assert help_["Skill mean"]["placeholder"] == "0" and help_["Skill variance"]["placeholder"] == "1"
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
     assert ">= 1" in help_["Reduction Ratio"]["title"]
-    assert "Dummy, Gaussian" in help_["Classifier"]["title"]
-    assert "a, b" in help_["Calibration"]["title"]
+    assert "(Dummy, Gaussian)" in help_["Classifier"]["title"]
+    assert "(a, b)" in help_["Calibration"]["title"]
+    assert help_["Data (bytes)"]["title"].startswith("Event size (B): bytes per event")
 
 
-def test_every_header_has_a_label(draft):
+def test_headers_read_as_display_names_with_units(draft):
     for t in TABLES:
         labels = draft.column_labels(t)
         assert list(labels) == draft.columns(t)
         assert all(isinstance(v, str) and v.strip() for v in labels.values())
+    det, stg = draft.column_labels("detectors"), draft.column_labels("stages")
+    assert det["Data (bytes)"] == "Event size (B)" and det["Sample Rate"] == "Sample rate (Hz)"
+    assert stg["Skill variance"] == "Skill width"  # the API's skill_scale, not a variance
+    assert stg["Reduction Ratio"] == "Reduction ratio"
+    assert stg["Name"] == "Name" and stg["Classifier"] == "Classifier"  # not numbers: workbook words
 
 
 # ---------------------------------------------------------------- edits
@@ -128,7 +134,8 @@ def test_invalid_cell_is_kept_as_typed_and_named_as_the_grid_shows_it(draft, pu2
     assert system is None
     p = only(problems)
     # the grid's second row is "row 2" (the spreadsheet would call it row 3)
-    assert p.where == 'Detectors, row 2 "Outer Tracker PS", Data (bytes)'
+    # display name and unit of the column (the workbook header stays in p.column)
+    assert p.where == 'Detectors, row 2 "Outer Tracker PS", Event size (B)'
     assert (p.table, p.index, p.column) == ("detectors", OT_PS, "Data (bytes)")
     assert (p.sheet, p.row) == ("Detectors", OT_PS + 2)  # the workbook location stays available
     assert p.text == f"{p.where}: {p.message}" and ">= 0" in p.message

@@ -530,6 +530,50 @@ def test_download_reads_back_equal(editor, pu200):
     assert editor.to_xlsx_bytes()[:2] == b"PK"
 
 
+def _with_not_saved(system, dropped):
+    """A copy of ``system`` as the workbook reader returns it when a save would drop
+    ``dropped`` (stands in for a workbook with extra sheets or comments)."""
+    copy = twidgets.System.from_frames(
+        system.detectors, system.stages, system.globals, curves=system.curves, name=system.name
+    )
+    object.__setattr__(copy, "not_saved", tuple(dropped))
+    return copy
+
+
+def test_editor_says_what_download_will_not_keep(editor, pu200):
+    assert editor.not_saved == []
+    dropped = ("sheet 'Notes'", "cell comments")
+    editor.set_system(_with_not_saved(pu200, dropped))
+    assert editor.not_saved == list(dropped)
+    # an edited system still comes from that workbook: the warning stays
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "70")
+    assert editor.system.param("Intermediate.reduction_ratio") == 70
+    assert editor.not_saved == list(dropped)
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
+    assert editor.not_saved == list(dropped)
+    # another system replaces it, and with it what its save would drop
+    editor.set_system(pu200)
+    assert editor.not_saved == []
+
+
+def test_set_system_and_load_callbacks(editor, pu200, run3):
+    loads = []
+    editor.on_load(lambda system, name: loads.append((system, name, editor.system)))
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
+    editor.set_system("cms-run3-pu60")
+    assert editor.system == run3 and editor.errors == [] and editor.year == "2024"
+    assert loads == []  # set_system is not a load
+    assert editor.load_bytes(xlsx_bytes(pu200), "mine.xlsx")
+    ((system, name, current),) = loads
+    assert system == pu200 and name == "mine.xlsx"
+    assert current == run3  # called before .system changes, so overrides can be cleared first
+    assert editor.system is system
+    msg(editor, {"type": "upload", "name": "bad.xlsx", "size": 3}, [b"abc"])
+    assert len(loads) == 1  # a failed upload loads nothing
+    with pytest.raises(twidgets.ParameterError):
+        editor.set_system(42)
+
+
 def test_download_with_pending_errors_saves_last_valid(editor, pu200):
     edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
     _, buffers = msg(editor, {"type": "download"})
@@ -847,6 +891,10 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         assert root.locator("table.tw-stages tr.tw-row").count() == 7
 
         status = root.locator(".tw-editor-status")
+        header = root.locator('table.tw-detectors th[data-column="Data (bytes)"]')
+        assert header.inner_text() == "Event size (B)"
+        assert 'workbook column "Data (bytes)"' in header.get_attribute("title")
+        expect(root.locator(".tw-not-saved")).to_be_hidden()  # the bundled system loses nothing
 
         def cell(table, name, column):
             return root.locator(f'table.tw-{table} tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
@@ -858,7 +906,9 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         page.wait_for_selector("td.tw-invalid .tw-error")
         assert "tw-invalid" in rr.get_attribute("class")
         assert ">= 1" in rr.locator(".tw-error").inner_text()
-        assert "Reduction Ratio" in root.locator(".tw-errors").inner_text()
+        # the summary names the row as the grid numbers it and the column by its display name
+        assert 'Trigger stages, row 5 "Intermediate", Reduction ratio' in root.locator(".tw-errors").inner_text()
+        assert rr.locator("xpath=..").locator("td.tw-rownum").inner_text() == "5"
         assert rr.locator("input").input_value() == "0.5"
         assert ed.system is pu200
         rr.locator("input").fill("80")
@@ -920,5 +970,8 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         root.locator("input.tw-upload").set_input_files(str(run3_file))
         expect(root.locator(".tw-year")).to_have_value("2024")
         assert ed.system == twidgets.load_system("cms-run3-pu60")
+        ed.set_system(_with_not_saved(ed.system, ("sheet 'Notes'", "cell comments")))
+        page.evaluate("s => window.setState(s)", ed.get_state(synced))
+        expect(root.locator(".tw-not-saved")).to_have_text("Download will not keep: sheet 'Notes'; cell comments")
         browser.close()
     assert page_errors == []

@@ -17,12 +17,13 @@ from numbers import Integral
 
 import pandas as pd
 
+from ..model import display
 from ..model.errors import SpecError
 from ..model.params import DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, UNITS, Column
 from ..model.spec import System
 from .cells import is_blank, parse_number, put_cell, show
 
-__all__ = ["SystemDraft", "Problem", "Table", "TABLES", "problem_from_error"]
+__all__ = ["SystemDraft", "Problem", "Table", "TABLES", "problem_from_error", "column_label"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,16 @@ class Problem:
         return {**asdict(self), "text": self.text}
 
 
+def column_label(table: Table, header: str) -> str:
+    """A column as people read it: a numeric model parameter's display name and unit from
+    :mod:`twidgets.model.display` (``"Data (bytes)"`` -> ``"Event size (B)"``); names,
+    references, choices and extra columns keep their workbook header."""
+    col = table.column(header)
+    if col is None or col.kind not in ("number", "int") or col.param not in display.PARAMETERS:
+        return header
+    return display.axis_title(col.param)
+
+
 def _grid_rows(message: str) -> str:
     """Spreadsheet row numbers in a model message -> the grid's rows (first data row 1)."""
     message = re.sub(
@@ -145,7 +156,7 @@ def problem_from_error(e: SpecError, draft: SystemDraft | None = None) -> Proble
     if index is not None:
         parts.append(draft.row_label(table, index))
     if column is not None:
-        parts.append(column)
+        parts.append(column_label(TABLES[table], column))
     return Problem(_grid_rows(e.problem), ", ".join(parts), e.sheet, e.row, column, table, index)
 
 
@@ -185,8 +196,8 @@ class SystemDraft:
         return present + absent
 
     def column_labels(self, table: str) -> dict[str, str]:
-        """Per header: what the grid's column header says (the workbook header for now)."""
-        return {h: h for h in self.columns(table)}
+        """Per header: what the grid's column header says (:func:`column_label`)."""
+        return {h: column_label(TABLES[table], h) for h in self.columns(table)}
 
     def column_kinds(self, table: str) -> dict[str, str]:
         """Per header: the model column's kind (``number``, ``ref``, ...) or ``extra``."""
@@ -208,13 +219,16 @@ class SystemDraft:
                 continue
             rule = RULES.get(col.param)
             unit = UNITS.get(col.param)
-            title = h + (f": {rule[4]}" if rule else "") + (f" [{unit}]" if unit and not rule else "")
+            shown = column_label(TABLES[table], h)
+            meaning = display.PARAMETERS[col.param].help if col.param in display.PARAMETERS else ""
+            title = shown + (f": {meaning}" if meaning else "")
+            title += (f"; {rule[4]}" if meaning else f": {rule[4]}") if rule else (f" [{unit}]" if unit else "")
             if col.kind == "name":
                 title = f"{h}: a unique name (renaming a stage updates the rows that point to it)"
             elif col.kind == "classifier":
-                title = f"{h}: how the stage selects events: " + ", ".join(choices.get("classifiers", []))
+                title = f"{h}: how the stage selects events" + _one_of(choices.get("classifiers"))
             elif col.kind == "calibration":
-                title = f"{h}: the classifier's calibration: " + ", ".join(choices.get("calibrations", []))
+                title = f"{h}: the classifier's calibration" + _one_of(choices.get("calibrations"))
             elif col.kind == "complexity":
                 title = f"{h}: ops per event from the message size (named model or poly:c1,c2,c3)"
             elif col.kind == "ref":
@@ -432,6 +446,10 @@ class SystemDraft:
             return False
         put_cell(frame, frame.index[i], col.header, value)
         return True
+
+
+def _one_of(values) -> str:
+    return f" ({', '.join(values)})" if values else ""
 
 
 def _number_or(value, fallback: float) -> float:

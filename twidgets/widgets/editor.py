@@ -81,6 +81,11 @@ def _answers(method):
     return wrapper
 
 
+def _not_saved(system: System) -> tuple[str, ...]:
+    """What saving ``system`` drops of the workbook it was read from (``System.not_saved``)."""
+    return tuple(str(s) for s in getattr(system, "not_saved", ()) or ())
+
+
 class SystemEditor(anywidget.AnyWidget):
     """Editable grid of a :class:`~twidgets.System` (detectors, trigger stages, year).
 
@@ -129,6 +134,7 @@ class SystemEditor(anywidget.AnyWidget):
         self._draft = SystemDraft(system)
         self._upload_problem: Problem | None = None
         self._load_callbacks = ipywidgets.CallbackDispatcher()
+        self._dropped = _not_saved(system)
         super().__init__(system=system, **kwargs)
         self.add_class("twidgets-editor")
         self._push([], self._describe(system))
@@ -137,7 +143,9 @@ class SystemEditor(anywidget.AnyWidget):
     def set_system(self, system: System | str) -> None:
         """Show ``system`` (a System or a bundled name): pending edits and upload problems
         are dropped. Observers of :attr:`system` run; :meth:`on_load` callbacks do not."""
-        self.system = as_system(system, "SystemEditor.set_system")
+        system = as_system(system, "SystemEditor.set_system")
+        self._show(system, self._describe(system))  # also when equal tables raise no trait change
+        self.system = system
 
     def on_load(self, callback: Callable[[System, str], object], remove: bool = False) -> None:
         """Call ``callback(system, name)`` when a workbook is loaded (upload or
@@ -170,8 +178,8 @@ class SystemEditor(anywidget.AnyWidget):
 
     def revert(self) -> None:
         """Drop pending (invalid) edits: the grid shows :attr:`system` again."""
-        self._upload_problem = None
         self._draft.reset(self.system)
+        self._upload_problem = None
         self._push([], f"reverted to the last valid system: {self._describe(self.system)}")
 
     def load_bytes(self, data, name: str = "upload.xlsx") -> bool:
@@ -191,11 +199,9 @@ class SystemEditor(anywidget.AnyWidget):
             system = read_workbook(data, name=pathlib.PurePath(label).stem or None)
         except SpecError as e:
             return self._upload_failed(label, e)
-        self._upload_problem = None
-        if system == self.system:
+        if system == self.system and _not_saved(system) == _not_saved(self.system):
             system = self.system
-        self._draft.reset(system)
-        self._push([], f"loaded {label}: {self._describe(system)}")
+        self._show(system, f"loaded {label}: {self._describe(system)}")
         self._load_callbacks(system, label)
         self.system = system
         return True
@@ -277,6 +283,8 @@ class SystemEditor(anywidget.AnyWidget):
         if system == self.system:  # nothing changed: keep the same object, notify nobody
             system = self.system
         self._draft.reset(system)
+        # an edited system still comes from the loaded workbook: what a save drops stays said
+        self._dropped = _not_saved(system) or self._dropped
         self._push([], f"{what}: {self._describe(system)}")
         self.system = system
         return True
@@ -317,12 +325,17 @@ class SystemEditor(anywidget.AnyWidget):
             self.year = d.year_text()
             self.choices = choices
             self.errors = [p.as_dict() for p in problems]
-            self.not_saved = [str(s) for s in getattr(d.base, "not_saved", ())]
+            self.not_saved = list(self._dropped)
             self.status = status
 
     @traitlets.observe("system")
     def _system_set(self, change):
         if change["new"] is not self._draft.base:  # set from outside (set_system, a dashboard)
-            self._upload_problem = None
-            self._draft.reset(change["new"])
-            self._push([], self._describe(change["new"]))
+            self._show(change["new"], self._describe(change["new"]))
+
+    def _show(self, system: System, status: str) -> None:
+        """Show a valid System: pending edits and upload problems dropped."""
+        self._upload_problem = None
+        self._draft.reset(system)
+        self._dropped = _not_saved(system)
+        self._push([], status)
