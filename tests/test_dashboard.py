@@ -236,6 +236,7 @@ def test_upload_clears_earlier_overrides(dash, run3, tmp_path):
     assert dash.editor.load_bytes(path.read_bytes(), "run3.xlsx")
     assert dash.overrides == {} and dash.inspector.overrides == {} and dash.explorer.selected == {}
     assert headline_value(dash, "f1") == twidgets.evaluate(run3).f1 == dash.inspector.evaluation.f1
+    assert "run3.xlsx (uploaded)" in dash.headline.value
 
 
 def test_click_then_slider_keeps_the_selection_honest(dash, pu200):

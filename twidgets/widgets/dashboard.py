@@ -172,6 +172,8 @@ class Dashboard(QuietObservers, widgets.VBox):
         self._render()
 
         self.picker.observe(self._on_picker, names="value")
+        self._upload: tuple[System, str] | None = None
+        self.editor.on_load(self._on_upload)
         self.editor.observe(self._on_editor, names="system")
         self.observe(self._on_system, names="system")
         self.observe(self._on_overrides, names="overrides")
@@ -288,8 +290,15 @@ class Dashboard(QuietObservers, widgets.VBox):
         self.message.value = f"loaded {html.escape(dict((v, k) for k, v in self.picker.options)[change['new']])}"
         self.load(system, change["new"])
 
+    def _on_upload(self, system, name):
+        self._upload = (system, name)  # the editor's system changes right after this
+
     def _on_editor(self, change):
+        upload, self._upload = self._upload, None
         if self._quiet:
+            return
+        if upload is not None and upload[0] is change["new"]:
+            self.load(change["new"], f"upload:{upload[1]}")
             return
         # the grid shows the overrides folded in: an edit there makes them part of the system
         self.load(change["new"], EDITED)
@@ -345,7 +354,7 @@ class Dashboard(QuietObservers, widgets.VBox):
             self.overrides = dict(st.overrides)
             shown = st.shown_system()
             if self.editor.system is not shown and (system_changed or self.editor.system != shown):
-                self.editor.system = shown
+                self.editor.set_system(shown)
             if system_changed:
                 self.explorer.selected = {}
             elif self.explorer.selected and not _same_point(st.overrides, self.explorer.selected):
