@@ -268,7 +268,7 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
         )
     message = cell.locator(".tw-error").inner_text()
     assert message.strip(), "the invalid cell has no message"
-    assert "Data (bytes)" in page.locator(".tw-errors").inner_text()
+    assert "Event size (B)" in page.locator(".tw-errors").inner_text()  # the column's display name
     page.wait_for_timeout(1500)  # any (wrong) recomputation would have landed by now
     assert _text(page, ".twidgets-inspector .tw-power") == power_before, "power changed after an invalid edit"
     assert _text(page, ".twidgets-inspector .tw-f1") == f1_before, "F1 changed after an invalid edit"
