@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -255,7 +256,7 @@ class System:
                 g.add_edge(n.name, n.output, link_efficiency=n.params["link_efficiency"])
         return nx.freeze(g)
 
-    def param(self, key: str) -> object:
+    def param(self, key: str) -> Any:
         """Current value of ``"Stage.param"`` (or ``"year"``)."""
         node, param = split_param(key)
         if node is None:
