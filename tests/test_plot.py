@@ -160,3 +160,19 @@ def test_config_defaults_and_override():
     assert Plot(bars(), config={"staticPlot": True}).figure_config == {"staticPlot": True}
     plot = Plot(bars(), layout={"width": "50%"})  # ``layout`` is still the widget's CSS layout
     assert plot.layout.width == "50%" and plot.figure_layout["title"]["text"] == "counts"
+
+
+def test_plot_box_reports_the_clicked_x_and_redraws_from_json():
+    from twidgets.widgets.plotting import figure_box
+
+    xs = []
+    box = figure_box({"data": [{"type": "bar", "x": ["a", "b"], "y": [1, 2]}]}, on_click=xs.append)
+    box._on_message(
+        None, {"type": "event", "kind": "click", "points": [{"trace": 0, "index": 1, "x": "b", "y": 2}]}, []
+    )
+    assert xs == ["b"]
+    rev = box.rev
+    box.set_figure({"data": [{"type": "bar", "x": ["c"], "y": [3]}], "layout": {"title": {"text": "t"}}})
+    assert box.rev > rev and box.figure_data[0]["x"] == ["c"] and box.figure_layout["title"]["text"] == "t"
+    box._on_message(None, {"type": "event", "kind": "click", "points": [{"trace": 0, "index": 0, "x": "c"}]}, [])
+    assert xs == ["b", "c"]  # the callback survives the redraw

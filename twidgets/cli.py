@@ -79,12 +79,12 @@ def parse_range(text: str) -> tuple[str, np.ndarray]:
 
 def _load(name_or_path: str):
     """A bundled system by name, else a workbook path."""
-    from .model.io import list_systems, load_system
+    from .model.io import list_systems, resolve_system
 
     if name_or_path in list_systems():
-        return load_system(name_or_path)
+        return resolve_system(name_or_path)
     if os.path.isfile(name_or_path):
-        return load_system(os.path.abspath(name_or_path))
+        return resolve_system(os.path.abspath(name_or_path))
     if os.sep in name_or_path or name_or_path.lower().endswith((".xlsx", ".xlsm")):
         raise UsageError(f"no workbook at {name_or_path!r}")
     raise UsageError(f"{name_or_path!r} is neither a bundled system ({', '.join(list_systems())}) nor a workbook file")

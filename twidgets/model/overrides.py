@@ -20,7 +20,8 @@ import numpy as np
 from .complexity import parse_complexity
 from .errors import ParameterError
 from .params import NUMERIC_PARAMS, check_values, split_param
-from .spec import _MAX_COEFF, Node, System
+from .spec import Node, System
+from .tables import MAX_COEFF as _MAX_COEFF
 from .technology import DENSITY_RATE, REFERENCE_YEAR
 
 __all__ = [

@@ -351,7 +351,8 @@ function render({ model, el, experimental }) {
     unsentNote.hidden = unsent.size === 0;
     if (!unsent.size) return;
     const items = [...unsent.values()];
-    const text = items.map((e) => `${e.column} = "${e.value}"`).join(", ");
+    const labels = model.get("column_labels") || {};
+    const text = items.map((e) => `${(labels[e.table] || {})[e.column] || e.column} = "${e.value}"`).join(", ");
     unsentNote.appendChild(
       make(
         "span",
