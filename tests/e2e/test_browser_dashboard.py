@@ -283,7 +283,7 @@ def test_no_page_errors_and_nothing_fetched_from_the_network(dashboard):
 def test_every_figure_is_drawn_from_one_plotly_js(dashboard):
     page = dashboard
     plots = page.locator(".tw-plot")
-    assert plots.count() == 4  # histogram, map, Pareto front, flow
+    assert plots.count() == 5  # histogram, map, Pareto front, flow, compare
     for i in range(plots.count()):
         assert plots.nth(i).get_attribute("data-tw-rev") is not None
         assert plots.nth(i).locator(".js-plotly-plot .main-svg").count() > 0
