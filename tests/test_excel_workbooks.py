@@ -185,6 +185,36 @@ def test_fast_with_stage_equals_a_full_rebuild():
     assert s.param("Intermediate.reduction_ratio") == 53.3  # the original is unchanged
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"Global.complexity": "hlt-gpu"},
+        {"Global.complexity": " poly:1e-7,2e-13 ", "Intermediate.classifier": "hlt"},
+        {"Inner Tracker.complexity": "l1t-linear", "Muon.classifier": "L1T"},
+    ],
+)
+def test_fast_text_changes_equal_a_full_rebuild(changes):
+    s = twidgets.load_system(BASE)
+    fast = s.with_params(changes)
+    det, stg = s.detectors, s.stages
+    for key, value in changes.items():
+        node, param = key.rsplit(".", 1)
+        header = {"complexity": "Complexity", "classifier": "Classifier"}[param]
+        frame, col = (det, "Detector") if node in s.detector_names else (stg, "Name")
+        frame[header] = frame[header].astype(object) if header in frame else ""
+        frame.loc[frame[col] == node, header] = value
+    slow = System.from_frames(det, stg, s.globals, name=s.name)
+    assert fast == slow and fast.nodes == slow.nodes
+
+
+def test_fast_text_changes_are_checked():
+    s = twidgets.load_system(BASE)
+    with pytest.raises(ParameterError, match="unknown complexity"):
+        s.with_stage("Global", complexity="hlt-tpu")
+    with pytest.raises(ParameterError, match="unknown classifier"):
+        s.with_stage("Global", classifier="Neural")
+
+
 def test_two_sheets_matching_one_name_are_refused(tmp_path):
     s = twidgets.load_system(BASE)
     det = rows_of(s, "Detectors")
