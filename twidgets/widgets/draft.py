@@ -408,7 +408,16 @@ class SystemDraft:
         seen = set()
         for _ in range(_MAX_REPORTED):
             try:
-                system = System.from_frames(det, stg, glob, curves=self.curves, name=self.base.name)
+                system = System.from_frames(
+                    det,
+                    stg,
+                    glob,
+                    curves=self.curves,
+                    name=self.base.name,
+                    # still the loaded workbook: its other sheets are saved back, and what a save drops stays said
+                    extra_sheets=self.base.extra_sheets,
+                    not_saved=self.base.not_saved,
+                )
             except SpecError as e:
                 key = (e.sheet, e.row, e.column)
                 if key in seen:
