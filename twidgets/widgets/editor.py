@@ -50,7 +50,8 @@ from ..model.errors import SpecError
 from ..model.io import read_workbook
 from ..model.spec import System
 from .controls import as_system
-from .draft import TABLES, Problem, SystemDraft, problem_from_error
+from .draft import SystemDraft
+from .grid import TABLES, Problem, problem_from_error
 
 __all__ = ["SystemEditor", "MAX_UPLOAD_BYTES"]
 
