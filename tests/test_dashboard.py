@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import twidgets
-from twidgets.model.scenarios import scenario
+from twidgets.cms.scenarios import scenario
 from twidgets.widgets import Dashboard
 from twidgets.widgets.flow import REJECTED, flow_links, flow_nodes, sankey_arguments, stream_shares
 

@@ -8,6 +8,7 @@ data-acquisition pipelines, with Jupyter widgets and a Voila app.
 
 __version__ = "0.1.0"
 
+from . import cms  # noqa: F401  (registers the CMS classifier kinds with the core)
 from .model import Evaluation, ParameterError, SpecError, System, evaluate, list_systems, load_system
 
 __all__ = [

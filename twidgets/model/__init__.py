@@ -3,7 +3,7 @@
 Modules are small and named for what they compute: :mod:`spec` (the immutable System
 and its validation), :mod:`io` (workbooks, bundled systems), :mod:`curves`,
 :mod:`classifiers`, :mod:`complexity`, :mod:`technology`, :mod:`evaluate`,
-:mod:`metrics`, :mod:`sweep`, :mod:`scenarios`.
+:mod:`metrics`, :mod:`sweep`, :mod:`registry` (classifier kinds a study registers).
 """
 
 from .errors import ParameterError, SpecError

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .classifiers import CLASSIFIER_KINDS, DEFAULT_SAMPLES
+from .classifiers import DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
 from .params import (
@@ -34,10 +34,11 @@ from .params import (
     check_values,
     split_param,
 )
+from .registry import calibration_names, classifier_kind, classifier_kinds
+from .sample_cache import check_sample_budget
 
 __all__ = ["System", "Node", "SpecError"]
 
-_CALIBRATIONS = ("published", "per-object")
 _MAX_ROWS = 10_000
 #: Largest polynomial complexity coefficient: keeps ops finite for any allowed message size.
 _MAX_COEFF = 1e30
@@ -156,16 +157,13 @@ def _text(value, col: Column, sheet: str, row: int) -> str:
 
 
 def _canonical_kind(text: str, sheet: str, row: int, header: str) -> str:
-    for k in CLASSIFIER_KINDS:
+    kinds = classifier_kinds()
+    for k in kinds:
         if text.lower() == k.lower():
             return k
     if text == "":
-        raise SpecError(
-            f"empty cell: choose a classifier: {', '.join(CLASSIFIER_KINDS)}", sheet=sheet, row=row, column=header
-        )
-    raise SpecError(
-        f"unknown classifier {text!r}: use one of {', '.join(CLASSIFIER_KINDS)}", sheet=sheet, row=row, column=header
-    )
+        raise SpecError(f"empty cell: choose a classifier: {', '.join(kinds)}", sheet=sheet, row=row, column=header)
+    raise SpecError(f"unknown classifier {text!r}: use one of {', '.join(kinds)}", sheet=sheet, row=row, column=header)
 
 
 def _normalise_table(df, columns, sheet):
@@ -286,7 +284,7 @@ def _curves_frame(curves):
             )
         if not r["object"]:
             raise SpecError(
-                "empty cell: name the trigger object (jet, muon, egamma, tau or an HLT path)",
+                "empty cell: name the trigger object (or path) whose turn-on curve these points give",
                 sheet="Curves",
                 row=i + 2,
                 column="Object",
@@ -300,14 +298,12 @@ def _curves_frame(curves):
 
 def _check_curves(curve_map, first_row, classifier_of):
     """Curve points must name an object of their stage's classifier and make a usable curve."""
-    from .classifiers import HLT_PATHS, L1T_OBJECTS
     from .curves import TabulatedCurve
 
-    known = {"L1T": [o.name for o in L1T_OBJECTS], "HLT": [p.name for p in HLT_PATHS]}
     for (stage, obj), row in sorted(first_row.items(), key=lambda kv: kv[1]):
-        names = known.get(classifier_of[stage])
-        if names is None:
-            continue  # Dummy / Gaussian stages do not use curves
+        names = classifier_kind(classifier_of[stage]).curve_objects
+        if not names:
+            continue  # this kind (e.g. Dummy, Gaussian) uses no curves
         if obj not in names:
             raise SpecError(
                 f"unknown trigger object {obj!r} for the {classifier_of[stage]} stage {stage!r}: "
@@ -498,9 +494,9 @@ class System:
             if r.get("skill_boost") is None:
                 r["skill_boost"] = 0.0
             cal = r.get("calibration") or "published"
-            if cal.lower() not in _CALIBRATIONS:
+            if cal.lower() not in calibration_names():
                 raise SpecError(
-                    f"unknown calibration {cal!r}: use 'published' or 'per-object'",
+                    f"unknown calibration {cal!r}: use {' or '.join(map(repr, calibration_names()))}",
                     sheet="Triggers",
                     row=row,
                     column="Calibration",
@@ -523,6 +519,13 @@ class System:
                         row=i + 2,
                         column="Complexity",
                     )
+
+        sampled = {r["name"]: i + 2 for i, r in enumerate(stg_rows) if classifier_kind(r["classifier"]).monte_carlo}
+        try:
+            check_sample_budget((r["name"], r["n_samples"]) for r in stg_rows if r["name"] in sampled)
+        except ParameterError as e:
+            stage = next(n for n in sampled if repr(n) in str(e))
+            raise SpecError(str(e), sheet="Triggers", row=sampled[stage], column="Samples") from None
 
         curve_map: dict = {}
         if cur is not None:

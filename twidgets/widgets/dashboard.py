@@ -19,8 +19,8 @@ import html
 import ipywidgets as widgets
 import traitlets
 
+from ..cms.scenarios import SCENARIOS, scenario
 from ..model import ParameterError, System, list_systems, load_system
-from ..model.scenarios import SCENARIOS, scenario
 from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer
 from .flow import FlowView

@@ -56,11 +56,11 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..model.classifiers import CLASSIFIER_KINDS
 from ..model.complexity import NAMED as _NAMED_COMPLEXITIES
 from ..model.errors import SpecError
 from ..model.io import read_workbook
 from ..model.params import DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, UNITS
+from ..model.registry import calibration_names, classifier_kind, classifier_kinds
 from ..model.spec import System
 from .controls import as_system
 
@@ -80,7 +80,6 @@ TABLES = {
 _SHEET_TABLE = {"Detectors": "detectors", "Triggers": "stages", "Global": "global"}
 
 COMPLEXITY_CHOICES = [k for k in _NAMED_COMPLEXITIES]
-CALIBRATION_CHOICES = ["published", "per-object"]
 
 # A valid stand-in per model parameter, used only to look past one invalid cell and find
 # the next problem (the stand-in never reaches `.system`).
@@ -202,9 +201,10 @@ class SystemDraft:
             if col.kind == "name":
                 title = f"{h}: a unique name (renaming a stage updates the rows that point to it)"
             elif col.kind == "classifier":
-                title = f"{h}: Dummy (pass-through), Gaussian, L1T (CMS Level-1 menu) or HLT (CMS HLT paths)"
+                kinds = "; ".join(f"{k} ({classifier_kind(k).description})" for k in classifier_kinds())
+                title = f"{h}: {kinds}"
             elif col.kind == "calibration":
-                title = f"{h}: L1T exponential calibration, published (all objects on e/gamma) or per-object"
+                title = f"{h}: calibration of a Monte-Carlo classifier: {', '.join(calibration_names())}"
             elif col.kind == "complexity":
                 title = f"{h}: ops per event from the message size (named model or poly:c1,c2,c3)"
             elif col.kind == "ref":
@@ -707,9 +707,9 @@ class SystemEditor(anywidget.AnyWidget):
             self.year = d.year_text()
             self.choices = {
                 "stages": d.stage_choices(),
-                "classifiers": list(CLASSIFIER_KINDS),
+                "classifiers": list(classifier_kinds()),
                 "complexities": list(COMPLEXITY_CHOICES),
-                "calibrations": list(CALIBRATION_CHOICES),
+                "calibrations": list(calibration_names()),
             }
             self.errors = errors
             self.status = status

@@ -24,9 +24,9 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
+from ..cms.scenarios import SCENARIOS
 from ..model import ParameterError, System
 from ..model.params import RULES, UNITS, split_param
-from ..model.scenarios import SCENARIOS
 from .controls import QuietObservers, as_system
 from .figures import FigureBox, updating
 
