@@ -34,7 +34,7 @@ def brute_force_threshold(null, pos, neg_rate, pos_rate, rho, boost):
             step += pooled[i][1]
             i += 1
         if below + step >= rho - 1e-12:
-            frac = min(max((rho - below) / step, 0.0), 1.0)
+            frac = min(max((rho - below) / step, 0.0), 1.0) if step > 0 else 1.0  # a weightless class
             thr = prev + frac * (t - prev) if np.isfinite(prev) else t
             return thr, (counts[0] + frac * at[0]) / null.size, (counts[1] + frac * at[1]) / pos.size
         below += step

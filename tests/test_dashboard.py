@@ -70,7 +70,7 @@ def test_editor_edit_updates_inspector_flow_and_explorer(dash, pu200):
 def test_invalid_edit_changes_nothing(dash, pu200):
     ev, flow, result = dash.inspector.evaluation, sankey(dash), dash.explorer.result
     assert not dash.editor.edit("stages", 4, "Reduction Ratio", "0.5")
-    assert dash.editor.errors and "Reduction Ratio" in dash.editor.errors[0]["text"]
+    assert dash.editor.errors and "reduction ratio" in dash.editor.errors[0]["text"].lower()
     assert dash.system is pu200
     assert dash.inspector.evaluation is ev
     assert sankey(dash) == flow

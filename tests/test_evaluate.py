@@ -118,9 +118,9 @@ def test_cms_pileup200_against_published_figures(pu200):
 def test_relevant_fraction_uses_downstream_ratios(pu200):
     ev = evaluate(pu200)
     det = ev.node("Inner Tracker")
-    assert det["global_ratio"] == pytest.approx(53.3 * 100)
-    assert det["pos_in"] == math.floor(40e6 / 5330)
-    assert det["pos_in"] + det["neg_in"] == 40e6
+    assert det.global_ratio == pytest.approx(53.3 * 100)
+    assert det.relevant_in == math.floor(40e6 / 5330)
+    assert det.relevant_in + det.irrelevant_in == 40e6
 
 
 def test_pipeline_confusion_rows(pu200):
@@ -189,7 +189,7 @@ def test_classifier_view_exposes_scores_and_threshold(pu200):
     inp, out = ev.value("Intermediate", "input_rate"), ev.value("Intermediate", "output_rate")
     assert inp / 53.3 - 2 <= out <= inp / 53.3
     # ... with the threshold between the last sample below the target and the first reaching it
-    neg, pos = ev.node("Intermediate")["neg_in"], ev.node("Intermediate")["pos_in"]
+    neg, pos = ev.node("Intermediate").irrelevant_in, ev.node("Intermediate").relevant_in
 
     def rejected(t, side):
         f0 = np.searchsorted(c.null_scores, t, side) / c.null_scores.size

@@ -554,31 +554,32 @@ def update_throughput(graph: nx.DiGraph) -> CompatGraph:
         d = ev.node(name)
         values[name] = d
         a = g.nodes[name]
-        cont = np.asarray(d["contingency"], dtype=float).astype(np.int64)
-        f0, f1 = float(d["f0"]), float(d["f1"])
-        a["global ratio"] = float(d["global_ratio"])
-        a["message size"] = float(d["message_bytes"])
-        a["ops"] = float(d["ops"])
-        a["input rate"] = float(d["input_rate"])
-        a["output rate"] = float(d["output_rate"])
+        cont = np.asarray(d.contingency, dtype=float).astype(np.int64)
+        # the seed's error matrix: rejected fractions of irrelevant / relevant events
+        r_irr, r_rel = float(d.rejected_irrelevant_fraction), float(d.rejected_relevant_fraction)
+        a["global ratio"] = float(d.global_ratio)
+        a["message size"] = float(d.message_bytes)
+        a["ops"] = float(d.ops)
+        a["input rate"] = float(d.input_rate)
+        a["output rate"] = float(d.output_rate)
         a["contingency"] = cont
         a["discards"] = cont[0].copy()
-        a["error matrix"] = np.array([[f0, f1], [1.0 - f0, 1.0 - f1]])
-        a["energy"] = float(d["energy_per_event"])
-        a["op power"] = a["power"] = float(d["op_power"])
+        a["error matrix"] = np.array([[r_irr, r_rel], [1.0 - r_irr, 1.0 - r_rel]])
+        a["energy"] = float(d.energy_per_event)
+        a["op power"] = a["power"] = float(d.op_power)
         clf = a.get("classifier")
         if isinstance(clf, Classifier) and clf.kind != "Dummy":  # Dummy: threshold stays NaN
             clf = _copy.copy(clf)
-            clf.threshold = float(d["threshold"])
+            clf.threshold = float(d.threshold)
             clf.error_matrix = a["error matrix"].copy()
             a["classifier"] = clf
     for u, _v, e in g.edges(data=True):
         d = values[u]
-        msg = float(d["message_bytes"])
+        msg = float(d.message_bytes)
         e["message size"] = msg
-        e["throughput"] = msg * float(d["output_rate"])  # bytes/s leaving u
-        e["energy"] = float(d["link_energy_per_event"])
-        e["power"] = float(d["link_power"])
+        e["throughput"] = msg * float(d.output_rate)  # bytes/s leaving u
+        e["energy"] = float(d.link_energy_per_event)
+        e["power"] = float(d.link_power)
         e["statistics"] = g.nodes[u]["contingency"][1].copy()
     g.graph["link power"] = float(ev.link_power)
     g.graph["op power"] = float(ev.op_power)

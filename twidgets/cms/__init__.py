@@ -1,13 +1,14 @@
-"""The CMS study: the L1T and HLT classifier models, registered with the generic core.
+"""The CMS study: data about the CMS trigger system that the generic core is told about.
 
-``import twidgets`` loads this package, which registers the ``L1T`` and ``HLT``
-classifier kinds (:mod:`twidgets.model.registry`). The core (:mod:`twidgets.model`)
-imports nothing from here.
+Importing this package (``import twidgets`` does it) registers the ``L1T`` and ``HLT``
+classifier kinds (:mod:`twidgets.model.registry`) and the stage names people use
+(:mod:`twidgets.model.display`). The core (:mod:`twidgets.model`) imports nothing from here.
 """
 
 from __future__ import annotations
 
 from ..model.registry import register_classifier
+from . import labels  # noqa: F401  (registers the stage names people use)
 from .hlt import HLT, HLT_PATHS, HLTPath, build_hlt
 from .l1t import L1T, L1T_FITS, L1T_OUTCOMES, L1TObject, build_l1t, l1t_objects, l1t_slopes
 
