@@ -55,9 +55,11 @@ import os
 import twidgets
 from twidgets.widgets import Dashboard
 
-# `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM.
+# `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM;
+# Voila passes the page's query string (a deep link: ?system=...&Intermediate.reduction_ratio=100&tab=explore)
+# in QUERY_STRING. What the link names wins; what it gets wrong is named on the page and ignored.
 system = twidgets.load_system(os.environ.get("TWIDGETS_SYSTEM", "cms-hllhc-pu200"))
-Dashboard(system=system)
+Dashboard.from_query(os.environ.get("QUERY_STRING", ""), system=system)
 """),
 ]
 

@@ -814,7 +814,8 @@ const model = {{
   off: (ev, cb) => {{ listeners[ev] = (listeners[ev] || []).filter((f) => f !== cb); }},
 }};
 // anywidget's experimental.invoke, wired to the kernel side through Playwright; while
-// window.kernelDead is set no answer ever comes and the caller's signal fires (as with a dead kernel)
+// window.kernelDead is set no answer ever comes and the caller's signal fires (as with a dead
+// kernel); window.kernelSlowMs delays the kernel's work and answer (a busy kernel)
 const experimental = {{
   invoke: (name, msg, opts) => new Promise((resolve, reject) => {{
     const signal = opts && opts.signal;
@@ -823,8 +824,9 @@ const experimental = {{
       signal.addEventListener("abort", () => reject(signal.reason));
       return;
     }}
-    window.toPython(name, JSON.stringify(msg), ((opts && opts.buffers) || []).map(toB64))
+    const ask = () => window.toPython(name, JSON.stringify(msg), ((opts && opts.buffers) || []).map(toB64))
       .then(([answer, b64s]) => resolve([answer, b64s.map(fromB64)]), reject);
+    if (window.kernelSlowMs) setTimeout(ask, window.kernelSlowMs); else ask();
   }}),
 }};
 window.setState = (s) => {{ state = Object.assign({{}}, state, s);
@@ -962,6 +964,22 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         expect(note).to_be_hidden()
         expect(root.locator(".tw-unsent")).to_have_count(0)
         assert ed.system.param("Global.skill_boost") == 0.25
+
+        # a busy kernel: the edit is marked while no answer has come, and the late answer clears it
+        ed.answer_timeout = 1.0
+        page.evaluate("s => window.setState(s)", ed.get_state(["answer_timeout"]))
+        page.evaluate("() => { window.kernelSlowMs = 4000; }")
+        boost.locator("input").fill("0.3")
+        boost.locator("input").press("Enter")
+        expect(note).to_be_visible()
+        assert "no answer from the kernel yet" in note.inner_text()
+        assert ed.system.param("Global.skill_boost") == 0.25
+        expect(note).to_be_hidden(timeout=20_000)
+        assert ed.system.param("Global.skill_boost") == 0.3
+        expect(root.locator(".tw-unsent")).to_have_count(0)
+        page.evaluate("() => { window.kernelSlowMs = 0; }")
+        ed.answer_timeout = 60.0
+        page.evaluate("s => window.setState(s)", ed.get_state(["answer_timeout"]))
 
         # download and upload
         with page.expect_download() as info:

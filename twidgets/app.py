@@ -25,6 +25,8 @@ import time
 import webbrowser
 from pathlib import Path
 
+from .model.io import DEFAULT_SYSTEM  # the system shown when none is given (one copy, in the core)
+
 __all__ = [
     "APP_NOTEBOOK",
     "TEMPLATE_ROOT",
@@ -52,8 +54,6 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent / "app_template"
 TEMPLATE = "twidgets"
 #: Environment variable through which the app notebook receives its system (name or absolute path).
 SYSTEM_ENV = "TWIDGETS_SYSTEM"
-#: System shown when none is given.
-DEFAULT_SYSTEM = "cms-hllhc-pu200"
 #: A kernel idle for this long (seconds) is shut down.
 CULL_IDLE_TIMEOUT = 600
 #: How often (seconds) idle kernels are looked for.
@@ -105,7 +105,8 @@ def resolve_system(system: str) -> str:
     another directory). Raises :class:`AppError` with a one-line message if the system cannot
     be loaded.
     """
-    from .model import SpecError, list_systems, load_system
+    from .model import SpecError, list_systems
+    from .model.io import resolve_system as load_system
 
     names = list_systems()
     if system in names:

@@ -16,7 +16,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 # ---------------------------------------------------------------------------------- page helpers
 RENDERED = """() => {
   const n = (s) => document.querySelectorAll(s).length;
-  const ok = n('table.tw-detectors tr.tw-row') > 0
+  const ok = n('table.tw-detectors tr.tw-row') > 0  // rendered in the (hidden) Design tab
     && n('.tw-histogram .js-plotly-plot .barlayer .point path') > 0
     && n('.tw-contour .js-plotly-plot .contourlayer path') > 0
     && document.querySelector('.twidgets-inspector .tw-f1') !== null;
@@ -219,6 +219,12 @@ def test_clicking_the_contour_map_updates_the_inspector(dashboard):
     assert float(_text(page, ".tw-boost-slider .widget-readout")) != boost_before
 
 
+def _tab(page, title):
+    """Show the dashboard's tab ``title`` (Explore, Design, Flow, Compare)."""
+    page.locator(".tw-tabs .lm-TabBar-tab", has_text=title).first.click()
+    page.wait_for_timeout(300)
+
+
 def _detector_cell(page, name, column):
     return page.locator(f'table.tw-detectors tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
 
@@ -226,6 +232,7 @@ def _detector_cell(page, name, column):
 def test_editing_detector_bytes_changes_the_power(dashboard):
     page = dashboard
     power_before = _text(page, ".twidgets-inspector .tw-power")
+    _tab(page, "Design")
     cell = _detector_cell(page, "Inner Tracker", "Data (bytes)").locator("input")
     cell.fill("4000000")
     cell.press("Enter")
@@ -243,6 +250,7 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
     page = dashboard
     power_before = _settled_text(page, ".twidgets-inspector .tw-power")
     f1_before = _settled_text(page, ".twidgets-inspector .tw-f1")
+    _tab(page, "Design")
     cell = _detector_cell(page, "Outer Tracker PS", "Data (bytes)")
     cell.locator("input").fill("-5")
     cell.locator("input").press("Enter")
@@ -260,12 +268,13 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
         )
     message = cell.locator(".tw-error").inner_text()
     assert message.strip(), "the invalid cell has no message"
-    assert "Data (bytes)" in page.locator(".tw-errors").inner_text()
+    assert "Event size (B)" in page.locator(".tw-errors").inner_text()  # the column's display name
     page.wait_for_timeout(1500)  # any (wrong) recomputation would have landed by now
     assert _text(page, ".twidgets-inspector .tw-power") == power_before, "power changed after an invalid edit"
     assert _text(page, ".twidgets-inspector .tw-f1") == f1_before, "F1 changed after an invalid edit"
     # the typed text stays visible for fixing
     assert _detector_cell(page, "Outer Tracker PS", "Data (bytes)").locator("input").input_value() == "-5"
+    _tab(page, "Explore")
 
 
 def test_no_page_errors_and_nothing_fetched_from_the_network(dashboard):

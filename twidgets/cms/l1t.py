@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ import numpy as np
 from ..model.classifiers import DEFAULT_SAMPLES, SampledClassifier
 from ..model.curves import ParametricCurve, TabulatedCurve, calibrate_slope
 from ..model.errors import ParameterError
+from ..model.io import data_path
 from ..model.registry import ClassifierKind
 from ..model.sample_cache import SAMPLE_CACHE
 
@@ -101,7 +101,7 @@ L1T_OUTCOMES.setflags(write=False)
 def measured_curves() -> dict[str, TabulatedCurve]:
     """The measured turn-on curves of the four objects, read from the bundled points file."""
     points: dict[str, tuple[list[float], list[float]]] = {}
-    text = (resources.files("twidgets") / "data" / POINTS_FILE).read_text(encoding="utf-8")
+    text = data_path(POINTS_FILE).read_text(encoding="utf-8")
     for row in csv.DictReader(text.splitlines()):
         e, eff = points.setdefault(row["object"], ([], []))
         e.append(float(row["energy_GeV"]))

@@ -22,7 +22,8 @@ from .errors import ParameterError
 from .params import NUMERIC_PARAMS, check_values, split_param
 from .registry import classifier_kind
 from .sample_cache import check_sample_budget
-from .spec import _MAX_COEFF, Node, System
+from .spec import Node, System
+from .tables import MAX_COEFF as _MAX_COEFF
 from .technology import DENSITY_RATE, REFERENCE_YEAR
 
 __all__ = [

@@ -24,6 +24,7 @@ __all__ = [
     "SampleCache",
     "SAMPLE_CACHE",
     "check_sample_budget",
+    "SampleBudgetError",
     "sample_bytes",
 ]
 
@@ -34,21 +35,30 @@ MAX_SYSTEM_SAMPLES = 20_000_000
 CACHE_BYTES = 512 * 2**20
 
 
+class SampleBudgetError(ParameterError):
+    """A system asks for more Monte-Carlo samples than :data:`MAX_SYSTEM_SAMPLES`; ``stage`` names where."""
+
+    def __init__(self, message: str, stage: str):
+        super().__init__(message)
+        self.stage = stage
+
+
 def check_sample_budget(stages: Iterable[tuple[str, int]], budget: int = MAX_SYSTEM_SAMPLES) -> int:
     """Total Monte-Carlo samples of ``(stage name, samples per class)`` pairs; error past ``budget``.
 
     Each stage draws its samples for two classes (irrelevant and relevant). Returns the
-    total; raises :class:`ParameterError` naming the stage that takes the total past the
+    total; raises :class:`SampleBudgetError` (a :class:`ParameterError`) naming the stage that takes the total past the
     budget, the total and the budget.
     """
     total = 0
     for name, n in stages:
         total += 2 * int(n)
         if total > budget:
-            raise ParameterError(
+            raise SampleBudgetError(
                 f"stage {name!r}: {int(n):,} samples per class bring this system's Monte-Carlo samples "
                 f"to {total:,} (irrelevant + relevant, all stages so far), over the budget of {budget:,}; "
-                f"lower the Samples of this or other stages"
+                f"lower the Samples of this or other stages",
+                name,
             )
     return total
 

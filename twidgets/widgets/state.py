@@ -172,7 +172,7 @@ class DashboardState:
     system : System
     source : str
         What the system was loaded as: ``"system:<bundled name>"``, ``"scenario:<name>"``,
-        ``"upload:<file name>"`` or ``"edited"``.
+        ``"variant:<name>"`` (a Compare row), ``"upload:<file name>"`` or ``"edited"``.
     seed : int
         Monte-Carlo seed of every evaluation.
 
@@ -203,6 +203,8 @@ class DashboardState:
         kind, _, name = self.source.partition(":")
         if kind == "scenario":
             return f"{self.system.name} / scenario {name}"
+        if kind == "variant":
+            return f"{self.system.name} / {name}"
         if kind == "upload":
             return f"{name} (uploaded)"
         if kind == "edited" or self.source == "edited":
@@ -293,8 +295,12 @@ class DashboardState:
 
     # ------------------------------------------------------------------ links
     @classmethod
-    def from_query(cls, query: str, *, default: str = "cms-hllhc-pu200") -> tuple[DashboardState, tuple[str, ...]]:
-        """The state a link asks for, and the messages naming what it ignored."""
+    def from_query(
+        cls, query: str, *, default: str | System = "cms-hllhc-pu200"
+    ) -> tuple[DashboardState, tuple[str, ...]]:
+        """The state a link asks for, and the messages naming what it ignored. ``default``
+        (a bundled name or a System, e.g. the one the app serves) is used when the link
+        names no system or scenario."""
         q = parse_query(query)
         messages = list(q.messages)
         seed = q.seed if q.seed is not None else 0
@@ -303,8 +309,11 @@ class DashboardState:
             if q.system is not None and q.system != scen.system:
                 messages.append(f"system {q.system!r} ignored: scenario {scen.name!r} is built on {scen.system!r}")
             state = cls(scen.load(), f"scenario:{scen.name}", seed=seed)
+        elif q.system is None and isinstance(default, System):
+            source = f"system:{default.name}" if default.name in list_systems() else "edited"
+            state = cls(default, source, seed=seed)
         else:
-            name = q.system or default
+            name = q.system or str(default)
             state = cls(load_system(name), f"system:{name}", seed=seed)
         params = state.system.parameters()
         for key, value in q.overrides.items():

@@ -93,9 +93,10 @@ function render({ model, el, experimental }) {
   // One command to Python; resolves to [answer, buffers]. Rejects when no answer comes in
   // time (kernel busy, disconnected or dead) or the command could not run at all
   // (answer.applied false). An invalid value is applied to the draft: answered, not rejected.
-  async function call(name, msg, { buffers = [], slow = false } = {}) {
+  const answerMs = () => 1000 * (model.get("answer_timeout") || 60);
+
+  async function call(name, msg, { buffers = [], timeout = answerMs() } = {}) {
     if (!experimental || !experimental.invoke) throw new Error("this Jupyter front end cannot send commands");
-    const timeout = 1000 * (model.get("answer_timeout") || 60) * (slow ? 3 : 1);
     const [answer, out] = await experimental.invoke(name, msg, { buffers, signal: AbortSignal.timeout(timeout) });
     if (!answer || !answer.applied) throw new Error((answer && answer.error) || "the kernel could not apply it");
     return [answer, out];
@@ -119,16 +120,33 @@ function render({ model, el, experimental }) {
     }
   }
 
+  // An edit not confirmed within answer_timeout is marked "not applied" in its cell; the
+  // answer is still awaited (ten times as long) and, if it comes, clears the mark. Only the
+  // newest edit of a cell decides its mark (a late answer to an older one changes nothing).
+  const latest = new Map(); // cell key -> token of its newest edit
+  let tokens = 0;
   async function sendEdit(table, row, column, value) {
     const key = `${table}\u0000${row}\u0000${column}`;
+    const token = ++tokens;
+    latest.set(key, token);
+    const newest = () => latest.get(key) === token;
+    const mark = (why) => unsent.set(key, { table, row, column, value, why });
     status.classList.remove("tw-failed");
+    if (unsent.has(key)) mark(unsent.get(key).why); // the newest text is what Retry sends
+    const timer = setTimeout(() => {
+      if (!newest()) return;
+      mark("no answer from the kernel yet (it may be busy, disconnected or dead)");
+      redraw();
+    }, answerMs());
     try {
-      await call("_on_edit", { table, row, column, value });
-      unsent.delete(key);
+      await call("_on_edit", { table, row, column, value }, { timeout: 10 * answerMs() });
+      if (newest()) unsent.delete(key);
     } catch (err) {
-      unsent.set(key, { table, row, column, value, why: reason(err) });
+      if (newest()) mark(reason(err));
+    } finally {
+      clearTimeout(timer);
     }
-    redraw();
+    if (newest()) redraw();
   }
 
   async function retryUnsent() {
@@ -351,7 +369,8 @@ function render({ model, el, experimental }) {
     unsentNote.hidden = unsent.size === 0;
     if (!unsent.size) return;
     const items = [...unsent.values()];
-    const text = items.map((e) => `${e.column} = "${e.value}"`).join(", ");
+    const labels = model.get("column_labels") || {};
+    const text = items.map((e) => `${(labels[e.table] || {})[e.column] || e.column} = "${e.value}"`).join(", ");
     unsentNote.appendChild(
       make(
         "span",
@@ -455,13 +474,13 @@ function render({ model, el, experimental }) {
     upload.value = "";
     await run("_on_upload", { name: file.name, size: file.size }, `loading ${file.name}`, {
       buffers,
-      slow: true,
+      timeout: 3 * answerMs(),
     });
   });
 
   download.addEventListener("click", async () => {
     status.classList.remove("tw-failed");
-    const result = await run("_on_download", {}, "download", { slow: true });
+    const result = await run("_on_download", {}, "download", { timeout: 3 * answerMs() });
     if (result && result[0].ok) save(result[0], result[1]);
   });
   revert.addEventListener("click", () => {
