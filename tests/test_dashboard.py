@@ -33,7 +33,7 @@ def test_default_dashboard_composes_the_widgets():
     assert d.system == twidgets.load_system("cms-hllhc-pu200")
     assert "twidgets-dashboard" in d._dom_classes
     assert "tw-system-picker" in d.picker._dom_classes
-    assert "tw-flow" in d.flow.box._dom_classes
+    assert "tw-flow" in d.flow.plot._dom_classes
     assert d.picker.value == "system:cms-hllhc-pu200"
     assert "twidgets-editor" in d.editor._dom_classes
     for w in (d.editor, d.inspector, d.explorer, d.flow):
@@ -80,10 +80,10 @@ def test_invalid_edit_changes_nothing(dash, pu200):
 
 def test_explorer_click_moves_the_inspector(dash, pu200):
     f1_before = dash.inspector.evaluation.f1
-    dash.explorer.contour._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"xs": [122.0], "ys": [0.6], "point_indexes": [[8, 6]], "trace_indexes": [0]},
-    }
+    # the message the browser sends on a click on the map (trace 0)
+    dash.explorer.contour_plot._on_message(
+        None, {"type": "event", "kind": "click", "points": [{"trace": 0, "index": [6, 8], "x": 122.0, "y": 0.6}]}, []
+    )
     xs, ys = np.linspace(450, 40, 11), np.linspace(0, 1, 11)
     expected = {RR: float(xs[np.argmin(abs(xs - 122.0))]), BOOST: float(ys[np.argmin(abs(ys - 0.6))])}
     assert dash.explorer.selected == expected
@@ -170,7 +170,7 @@ def test_flow_nodes_carry_power_per_stage(pu200):
 
 def test_new_views_draw_the_current_flow(dash, pu200):
     dash.flow.unit = "bytes"
-    values = dash.flow.figure._widget_data[0]["link"]["value"]
+    values = dash.flow.plot.figure_data[0]["link"]["value"]
     assert list(values) == list(dash.flow.figure.data[0].link.value)
     assert max(values) > 1e12  # bytes/s, not events/s
 

@@ -9,7 +9,8 @@ import pytest
 
 from twidgets.model.errors import SpecError
 from twidgets.widgets.cells import is_blank, parse_number, put_cell, show
-from twidgets.widgets.draft import TABLES, Problem, SystemDraft, problem_from_error
+from twidgets.widgets.draft import SystemDraft
+from twidgets.widgets.grid import TABLES, Problem, problem_from_error
 
 IT, OT_PS = 0, 1  # first two detector rows: Inner Tracker, Outer Tracker PS
 INTERMEDIATE = 4  # stage rows: Tracking, Timing, Calorimetry, Muon, Intermediate, Global, Disk

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.comments import Comment
 
 import twidgets
 from twidgets.model.io import bundled_path, read_workbook
@@ -533,11 +534,9 @@ def test_download_reads_back_equal(editor, pu200):
 def _with_not_saved(system, dropped):
     """A copy of ``system`` as the workbook reader returns it when a save would drop
     ``dropped`` (stands in for a workbook with extra sheets or comments)."""
-    copy = twidgets.System.from_frames(
-        system.detectors, system.stages, system.globals, curves=system.curves, name=system.name
+    return twidgets.System.from_frames(
+        system.detectors, system.stages, system.globals, curves=system.curves, name=system.name, not_saved=dropped
     )
-    object.__setattr__(copy, "not_saved", tuple(dropped))
-    return copy
 
 
 def test_editor_says_what_download_will_not_keep(editor, pu200):
@@ -554,6 +553,27 @@ def test_editor_says_what_download_will_not_keep(editor, pu200):
     # another system replaces it, and with it what its save would drop
     editor.set_system(pu200)
     assert editor.not_saved == []
+
+
+def test_upload_keeps_extra_sheets_through_edits_and_says_what_it_drops(editor, pu200):
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(pu200)))
+    notes = book.create_sheet("Notes")
+    notes["A1"] = "run plan"
+    notes["A2"] = 42
+    book["Triggers"]["D2"].comment = Comment("checked with the L1 team", "me")
+    buf = io.BytesIO()
+    book.save(buf)
+    assert editor.load_bytes(buf.getvalue(), "annotated.xlsx")
+    assert any("comments" in s for s in editor.not_saved), editor.not_saved
+    assert not any("Notes" in s for s in editor.not_saved)  # the extra sheet is kept, not dropped
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "70")
+    assert editor.system.param("Intermediate.reduction_ratio") == 70
+    assert any("comments" in s for s in editor.not_saved)  # still the loaded workbook
+    _, buffers = msg(editor, {"type": "download"})
+    saved = openpyxl.load_workbook(io.BytesIO(buffers[0]))
+    assert "Notes" in saved.sheetnames
+    assert [c.value for c in saved["Notes"]["A"]] == ["run plan", 42]
+    assert read_workbook(buffers[0]).param("Intermediate.reduction_ratio") == 70
 
 
 def test_set_system_and_load_callbacks(editor, pu200, run3):

@@ -263,34 +263,23 @@ def test_system_by_bundled_name_or_refused(run3):
 
 def test_new_views_draw_the_current_figure(inspector, pu200):
     # a view created after updates (Voila connects after the kernel built the widgets) is
-    # drawn from the synced snapshot traits, which must hold the current figure
+    # drawn from the synced JSON traits, which must hold the current figure
     inspector.rr_slider.value = 150.0
     inspector.boost_slider.value = 0.3
     ev = twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 150.0, "Intermediate.skill_boost": 0.3})
-    snapshot = inspector.figure._widget_data
-    np.testing.assert_array_equal(snapshot[1]["x"], inspector.figure.data[1].x)
-    assert int(np.sum(snapshot[0]["y"])) == pu200.node("Intermediate").n_samples
-    assert inspector.figure._widget_layout["shapes"][0]["x0"] == ev.classifier("Intermediate").threshold
+    data, layout = inspector.histogram.figure_data, inspector.histogram.figure_layout
+    np.testing.assert_array_equal(data[1]["x"], inspector.figure.data[1].x)
+    assert int(np.sum(data[0]["y"])) == pu200.node("Intermediate").n_samples
+    assert layout["shapes"][0]["x0"] == ev.classifier("Intermediate").threshold
 
 
-def test_figure_is_renewed_once_when_a_page_shows_it(inspector, pu200):
-    old = inspector.figure
-    old_x = list(old.data[1].x)
-    old._view_count = 1  # what the front end reports once it drew the figure
-    new = inspector.figure
-    assert new is not old and inspector.histogram.children == (new,)
-    assert "tw-live" in inspector.histogram._dom_classes
-    assert old.comm is None  # closed
-    assert list(new.data[1].x) == old_x and new.layout.shapes[0].x0 == old.layout.shapes[0].x0
-    new._view_count = 1
-    assert inspector.figure is new  # only once
-    snapshot = new._widget_data
-    inspector.rr_slider.value = 90.0  # the live figure follows; the snapshot is not re-sent
-    assert inspector.figure._widget_data is snapshot
-    assert (
-        line_x(inspector)
-        == twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier("Intermediate").threshold
-    )
+def test_each_slider_step_sends_the_figure_once(inspector, pu200):
+    sent = []
+    inspector.histogram.observe(lambda change: sent.append(change["new"]), names="rev")
+    inspector.rr_slider.value = 90.0
+    assert len(sent) == 1  # one batch: bars and threshold line together
+    threshold = twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier("Intermediate").threshold
+    assert inspector.histogram.figure_layout["shapes"][0]["x0"] == line_x(inspector) == threshold
 
 
 def test_a_structural_override_the_model_refuses_is_shown_not_raised(inspector):

@@ -161,6 +161,27 @@ def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[s
         "--VoilaConfiguration.show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        *plotly_arguments(),
+    ]
+
+
+def plotly_arguments() -> list[str]:
+    """Voila options that give the page one plotly.js, the installed plotly's, from a URL.
+
+    The app's figures (:class:`twidgets.widgets.plot.Plot`) need no plotly lab extension, so
+    its bundle is not sent (``extension_denylist``); the installed plotly's ``package_data``
+    is served under ``voila/labextensions/`` and the page is told that URL
+    (``extension_config``: read by ``static/plot.js``).
+    """
+    spec = importlib.util.find_spec("plotly")  # located, not imported
+    if spec is None or spec.origin is None:
+        raise AppError("plotly is not installed: pip install 'twidgets[app]'")
+    package_data = Path(spec.origin).resolve().parent / "package_data"
+    return [
+        "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
+        f"--VoilaConfiguration.extra_labextensions_path={package_data}",
+        "--VoilaConfiguration.extension_config",
+        "twidgetsPlotlyUrl=voila/labextensions/plotly.min.js",
     ]
 
 

@@ -50,7 +50,8 @@ from ..model.io import read_workbook
 from ..model.registry import calibration_names, classifier_kinds
 from ..model.spec import System
 from .controls import as_system
-from .draft import TABLES, Problem, SystemDraft, problem_from_error
+from .draft import SystemDraft
+from .grid import TABLES, Problem, problem_from_error
 
 __all__ = ["SystemEditor", "MAX_UPLOAD_BYTES"]
 
@@ -79,11 +80,6 @@ def _answers(method):
         return {"ok": ok, "applied": True, "status": self.status, "error": error, **extra}, out
 
     return wrapper
-
-
-def _not_saved(system: System) -> tuple[str, ...]:
-    """What saving ``system`` drops of the workbook it was read from (``System.not_saved``)."""
-    return tuple(str(s) for s in getattr(system, "not_saved", ()) or ())
 
 
 class SystemEditor(anywidget.AnyWidget):
@@ -134,7 +130,6 @@ class SystemEditor(anywidget.AnyWidget):
         self._draft = SystemDraft(system)
         self._upload_problem: Problem | None = None
         self._load_callbacks = ipywidgets.CallbackDispatcher()
-        self._dropped = _not_saved(system)
         super().__init__(system=system, **kwargs)
         self.add_class("twidgets-editor")
         self._push([], self._describe(system))
@@ -199,7 +194,7 @@ class SystemEditor(anywidget.AnyWidget):
             system = read_workbook(data, name=pathlib.PurePath(label).stem or None)
         except SpecError as e:
             return self._upload_failed(label, e)
-        if system == self.system and _not_saved(system) == _not_saved(self.system):
+        if system == self.system and system.not_saved == self.system.not_saved:
             system = self.system
         self._show(system, f"loaded {label}: {self._describe(system)}")
         self._load_callbacks(system, label)
@@ -283,8 +278,6 @@ class SystemEditor(anywidget.AnyWidget):
         if system == self.system:  # nothing changed: keep the same object, notify nobody
             system = self.system
         self._draft.reset(system)
-        # an edited system still comes from the loaded workbook: what a save drops stays said
-        self._dropped = _not_saved(system) or self._dropped
         self._push([], f"{what}: {self._describe(system)}")
         self.system = system
         return True
@@ -325,7 +318,7 @@ class SystemEditor(anywidget.AnyWidget):
             self.year = d.year_text()
             self.choices = choices
             self.errors = [p.as_dict() for p in problems]
-            self.not_saved = list(self._dropped)
+            self.not_saved = list(d.base.not_saved)
             self.status = status
 
     @traitlets.observe("system")
@@ -337,5 +330,4 @@ class SystemEditor(anywidget.AnyWidget):
         """Show a valid System: pending edits and upload problems dropped."""
         self._upload_problem = None
         self._draft.reset(system)
-        self._dropped = _not_saved(system)
         self._push([], status)

@@ -28,7 +28,7 @@ from ..cms.scenarios import SCENARIOS
 from ..model import ParameterError, System
 from ..model.params import RULES, UNITS, split_param
 from .controls import QuietObservers, as_system
-from .figures import FigureBox, updating
+from .plot import Plot, PlotEvent, PlotFigure
 
 __all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
 
@@ -234,7 +234,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.download = widgets.HTML()
         self.download.add_class("tw-download-csv")
 
-        contour = go.FigureWidget(
+        contour = go.Figure(
             data=[
                 go.Contour(
                     name="map",
@@ -268,9 +268,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 height=430, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
             ),
         )
-        self.contour_box = FigureBox(contour)
-        self.contour_box.add_class("tw-contour")
-        pareto = go.FigureWidget(
+        self.contour_plot = Plot(contour)
+        self.contour_plot.add_class("tw-contour")
+        pareto = go.Figure(
             data=[
                 go.Scatter(x=[], y=[], mode="markers", name="grid points", marker=dict(size=4, color="lightgray")),
                 go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
@@ -287,14 +287,10 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 legend=dict(orientation="h", y=-0.25, x=0.0),
             ),
         )
-        self.pareto_box = FigureBox(pareto)
-        self.pareto_box.add_class("tw-pareto")
-
-        self.contour.data[0].on_click(self._on_click)
-        for trace in self.contour.data[1 : 1 + len(SCENARIOS)]:
-            trace.on_click(self._on_click)
-        self.pareto.data[0].on_click(self._on_pareto_click)
-        self.pareto.data[1].on_click(self._on_pareto_click)
+        self.pareto_plot = Plot(pareto)
+        self.pareto_plot.add_class("tw-pareto")
+        self.contour_plot.on_click(self._on_click)
+        self.pareto_plot.on_click(self._on_pareto_click)
 
         self.x_picker.observe(lambda c: self._from_control("x", c["new"]), names="value")
         self.y_picker.observe(lambda c: self._from_control("y", c["new"]), names="value")
@@ -321,17 +317,17 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 widgets.HBox([self.progress, self.status_html, self.download]),
             ]
         )
-        return [axes, self.contour_box, self.selected_html, self.pareto_box]
+        return [axes, self.contour_plot, self.selected_html, self.pareto_plot]
 
     @property
-    def contour(self) -> go.FigureWidget:
-        """The live map FigureWidget (renewed once when a page first shows it)."""
-        return self.contour_box.figure
+    def contour(self) -> PlotFigure:
+        """The map (a ``go.Figure``, drawn by :attr:`contour_plot`; ``update``/``batch_update`` changes are drawn)."""
+        return self.contour_plot.figure
 
     @property
-    def pareto(self) -> go.FigureWidget:
-        """The live Pareto FigureWidget."""
-        return self.pareto_box.figure
+    def pareto(self) -> PlotFigure:
+        """The Pareto view (a ``go.Figure``, drawn by :attr:`pareto_plot`)."""
+        return self.pareto_plot.figure
 
     def _controls_from_traits(self):
         with self._hold():
@@ -522,8 +518,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         title = f"{label}{f' ({unit})' if unit else ''}"
         if self.sigma > 0:
             title += f", smoothed (sigma {self.sigma:g})"
-        with updating(fig):
-            # plain lists: plotly.js draws them everywhere (typed-array buffers failed in Voila)
+        with fig.batch_update():
             fig.data[0].update(
                 x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(), colorbar=dict(title=f"{label} {unit}".strip())
             )
@@ -539,7 +534,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         power = np.asarray(r.metric("scaled_power")) / 1e6
         f1 = np.asarray(r.metric("f1"))
         front = r.pareto(x="scaled_power", y="f1")
-        with updating(self.pareto):
+        with self.pareto.batch_update():
             self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
             self.pareto.data[1].update(
                 x=(np.asarray(front["scaled_power"]) / 1e6).tolist(), y=np.asarray(front["f1"]).tolist()
@@ -559,9 +554,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         sel = self.selected
         marker = self.contour.data[-1]
         if not sel or self.result is None or set(sel) != {self.x, self.y}:
-            with updating(self.contour):
+            with self.contour.batch_update():
                 marker.x, marker.y = [], []
-            with updating(self.pareto):
+            with self.pareto.batch_update():
                 self.pareto.data[2].update(x=[], y=[])
             self.selected_html.value = "click the map to pick a point"
             return
@@ -576,9 +571,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             spread = f' &plusmn; <span class="tw-selected-spread" data-value="{sd!r}">{sd:.2g}</span>'
         power = float(np.asarray(r.metric("scaled_power"))[ix, iy])
         f1 = float(np.asarray(r.metric("f1"))[ix, iy])
-        with updating(self.contour):
+        with self.contour.batch_update():
             marker.x, marker.y = [float(xs[ix])], [float(ys[iy])]
-        with updating(self.pareto):
+        with self.pareto.batch_update():
             self.pareto.data[2].update(x=[power / 1e6], y=[f1])
         self.selected_html.value = (
             f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
@@ -609,21 +604,23 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.selected = {self.x: float(xs[ix]), self.y: float(ys[iy])}
         return self.selected
 
-    def _on_click(self, trace, points, state=None):
-        """plotly click on the map (or on a scenario marker): select the nearest grid point."""
-        if not points.xs:
+    def _on_click(self, event: PlotEvent):
+        """A click on the map (or on a scenario marker): select the nearest grid point."""
+        points = [p for p in event.on_trace(*range(1 + len(SCENARIOS))) if p.x is not None and p.y is not None]
+        if not points or self.result is None:
             return
-        self.select(points.xs[0], points.ys[0])
+        self.select(float(points[0].x), float(points[0].y))
 
-    def _on_pareto_click(self, trace, points, state=None):
-        """plotly click on the Pareto view: select that grid point on the map."""
-        if not points.point_inds or self.result is None:
+    def _on_pareto_click(self, event: PlotEvent):
+        """A click on the Pareto view (front or grid points): select that grid point on the map."""
+        points = [p for p in event.on_trace(0, 1) if isinstance(p.index, int)]
+        if not points or self.result is None:
             return
-        i = points.point_inds[0]
-        if trace is self.pareto.data[1]:
-            row = self._front.iloc[i]
+        point = points[0]
+        if point.trace == 1:
+            row = self._front.iloc[point.index]
             self.select(row[self.x], row[self.y])
         else:
             xs, ys = self._grids
-            ix, iy = np.unravel_index(i, (xs.size, ys.size))
+            ix, iy = np.unravel_index(point.index, (xs.size, ys.size))
             self.select(xs[ix], ys[iy])

@@ -3,7 +3,7 @@
 The widget is thin: every number comes from :func:`twidgets.evaluate` with scalar
 overrides (``"Stage.param" -> value``); the histograms are binned once per classifier
 (:mod:`.histograms`) and a slider step only moves bins and the threshold line inside one
-``FigureWidget.batch_update()``.
+``figure.batch_update()``, which sends the figure to the browser once.
 
 >>> from twidgets.widgets import StageInspector
 >>> inspector = StageInspector(twidgets.load_system("cms-hllhc-pu200"), stage="Intermediate")
@@ -24,9 +24,9 @@ import traitlets
 from ..model import Evaluation, ParameterError, System, evaluate
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
-from .figures import FigureBox, updating
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
+from .plot import Plot, PlotFigure
 
 __all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides"]
 
@@ -193,7 +193,7 @@ class StageInspector(QuietObservers, widgets.VBox):
             style={"description_width": "initial"},
         )
         self.scale_slider.add_class("tw-scale-slider")
-        figure = go.FigureWidget(
+        figure = go.Figure(
             data=[
                 go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
                 go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6),
@@ -208,7 +208,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                 legend=dict(orientation="h", y=1.12, x=0.0),
             ),
         )
-        self.histogram = FigureBox(figure)
+        self.histogram = Plot(figure)
         self.histogram.add_class("tw-histogram")
         self.headline = widgets.HTML()
         self.headline.add_class("tw-headline")
@@ -237,8 +237,8 @@ class StageInspector(QuietObservers, widgets.VBox):
         return [sliders, self.histogram, numbers, self.message]
 
     @property
-    def figure(self) -> go.FigureWidget:
-        """The live histogram FigureWidget (renewed once when a page first shows it)."""
+    def figure(self) -> PlotFigure:
+        """The histogram (a ``go.Figure``; changes made with ``update``/``batch_update`` are drawn)."""
         return self.histogram.figure
 
     # ------------------------------------------------------------------ validation
@@ -385,7 +385,7 @@ class StageInspector(QuietObservers, widgets.VBox):
         fig = self.figure
         if node.classifier == "Dummy":
             threshold = None
-            with updating(fig):
+            with fig.batch_update():
                 for trace in fig.data:
                     trace.x, trace.y = [], []
                 fig.layout.shapes = []
@@ -401,7 +401,7 @@ class StageInspector(QuietObservers, widgets.VBox):
             else:
                 pos_x, pos_w = bp.placed(boost - reference)
             null_x, null_w = bn.placed()
-            with updating(fig):
+            with fig.batch_update():
                 fig.data[0].update(x=null_x.tolist(), y=bn.counts.tolist(), width=null_w)
                 fig.data[1].update(x=pos_x.tolist(), y=bp.counts.tolist(), width=pos_w)
                 fig.layout.shapes = [
