@@ -366,6 +366,8 @@ class Dashboard(QuietObservers, widgets.VBox):
             explorer_system = self._explorer_system()
             if self.explorer.system is not explorer_system:
                 self.explorer.system = explorer_system
+            axes = (self.explorer.x, self.explorer.y)
+            self.explorer.current = {k: v for k, v in st.overrides.items() if k in axes}
             self.flow.evaluation = st.evaluation()
             value = st.source if st.source in [v for _, v in self.picker.options] else EDITED
             if value == EDITED and EDITED not in [v for _, v in self.picker.options]:

@@ -25,7 +25,9 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import ParameterError, System
-from ..model.params import RULES, UNITS, split_param
+from ..model.display import axis_title, format_quantity, format_value
+from ..model.display import label as _name
+from ..model.params import RULES, split_param
 from ..model.scenarios import SCENARIOS
 from .controls import QuietObservers, as_system
 from .plot import Plot, PlotEvent, PlotFigure
@@ -95,10 +97,31 @@ def progress_chunk(points: int) -> int:
     return max(2601, -(-int(points) // 10))
 
 
+#: Marker of the clicked grid point: a white disc with a thick black ring (visible on any colour).
+SELECTED_MARKER = dict(size=15, color="white", symbol="circle", line=dict(color="black", width=3))
+#: Marker of the current operating point (system + what-if values): a cyan diamond.
+CURRENT_MARKER = dict(size=17, color="#00e5ff", symbol="diamond", line=dict(color="black", width=1.5))
+CURRENT_NAME = "current operating point"
+SELECTED_NAME = "selected grid point"
+
+
 def _label(key: str) -> str:
-    node, param = split_param(key)
-    unit = UNITS.get(param, "")
-    return f"{key} ({unit})" if unit else key
+    return axis_title(key)
+
+
+def front_note(front, x_span: float, y_span: float) -> str:
+    """Why a Pareto front says little, or ``""``: fewer than three distinct points, or one
+    metric that barely moves along it (< 1 % of its range over the grid)."""
+    n = len(front)
+    if n < 3:
+        return f"degenerate front: {n} distinct point{'s' if n != 1 else ''}"
+    fx = float(front.iloc[:, 0].max() - front.iloc[:, 0].min())
+    fy = float(front.iloc[:, 1].max() - front.iloc[:, 1].min())
+    if x_span > 0 and fx < 0.01 * x_span:
+        return "degenerate front: the power hardly changes along it (F1 improves at no cost)"
+    if y_span > 0 and fy < 0.01 * y_span:
+        return "degenerate front: F1 hardly changes along it"
+    return ""
 
 
 def _running_loop():
@@ -146,6 +169,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     seed = traitlets.Int(0)
     debounce = traitlets.Float(0.3)
     selected = traitlets.Dict()
+    current = traitlets.Dict(
+        help="the operating point shown, {x param: value, y param: value}; empty: the system's own values"
+    )
     result = traitlets.Any(None, read_only=True)
     status = traitlets.Unicode("")
 
@@ -182,7 +208,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.observe(self._on_axis_param, names=["x", "y"])
         self.observe(self._on_change, names=["system", "x_range", "y_range", "repeats", "seed"])
         self.observe(self._on_view_change, names=["metric", "sigma"])
-        self.observe(self._on_selected, names="selected")
+        self.observe(self._on_selected, names=["selected", "current"])
         self.recompute()
 
     # ------------------------------------------------------------------ building
@@ -254,15 +280,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 for s in SCENARIOS
             ]
             + [
-                go.Scatter(
-                    x=[],
-                    y=[],
-                    mode="markers",
-                    name="selected",
-                    marker=dict(
-                        size=16, color="rgba(0,0,0,0)", symbol="circle-open", line=dict(color="black", width=3)
-                    ),
-                )
+                go.Scatter(x=[], y=[], mode="markers", name=CURRENT_NAME, marker=CURRENT_MARKER, hoverinfo="skip"),
+                go.Scatter(x=[], y=[], mode="markers", name=SELECTED_NAME, marker=SELECTED_MARKER, hoverinfo="skip"),
             ],
             layout=go.Layout(
                 height=430, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
@@ -272,17 +291,23 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.contour_plot.add_class("tw-contour")
         pareto = go.Figure(
             data=[
-                go.Scatter(x=[], y=[], mode="markers", name="grid points", marker=dict(size=4, color="lightgray")),
-                go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
                 go.Scatter(
-                    x=[], y=[], mode="markers", name="selected", marker=dict(size=14, color="black", symbol="x")
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name="dominated grid points",
+                    marker=dict(size=4, color="#bbbbbb"),
+                    opacity=0.35,
                 ),
+                go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
+                go.Scatter(x=[], y=[], mode="markers", name=CURRENT_NAME, marker=CURRENT_MARKER, hoverinfo="skip"),
+                go.Scatter(x=[], y=[], mode="markers", name=SELECTED_NAME, marker=SELECTED_MARKER, hoverinfo="skip"),
             ],
             layout=go.Layout(
                 height=330,
                 margin=dict(l=60, r=10, t=40, b=50),
                 title="Pareto front",
-                xaxis_title="scaled power (MW)",
+                xaxis_title=axis_title("scaled_power", "MW"),
                 yaxis_title="F1 score",
                 legend=dict(orientation="h", y=-0.25, x=0.0),
             ),
@@ -425,6 +450,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         return (self.x, self.y, self.x_range, self.y_range, self.repeats, self.seed, id(self.system))
 
     _result_key = None
+    #: Why the Pareto front says little ("" when it does not), set by each draw.
+    front_note = ""
 
     def schedule(self):
         """Recompute after ``debounce`` seconds (restarting the wait on every call) when an
@@ -533,12 +560,21 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         r = self.result
         power = np.asarray(r.metric("scaled_power")) / 1e6
         f1 = np.asarray(r.metric("f1"))
-        front = r.pareto(x="scaled_power", y="f1")
+        # ties (grid points with equal power and F1) resolved: one point each on the front
+        front = r.pareto(x="scaled_power", y="f1").drop_duplicates(subset=["scaled_power", "f1"])
+        front = front.reset_index(drop=True)
+        note = front_note(
+            front[["scaled_power", "f1"]],
+            float(np.nanmax(power) - np.nanmin(power)) * 1e6,
+            float(np.nanmax(f1) - np.nanmin(f1)),
+        )
         with self.pareto.batch_update():
             self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
             self.pareto.data[1].update(
                 x=(np.asarray(front["scaled_power"]) / 1e6).tolist(), y=np.asarray(front["f1"]).tolist()
             )
+            self.pareto.layout.title = "Pareto front: scaled power vs F1" + (f" ({note})" if note else "")
+        self.front_note = note
         self._front = front
         self._draw_selected()
 
@@ -550,14 +586,41 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             return px, py
         return None, None
 
+    def current_point(self) -> tuple[float, float]:
+        """The operating point shown (x, y): :attr:`current` where it names the axes, else
+        the system's own values."""
+        cur = self.current
+        x = float(cur[self.x]) if self.x in cur else float(self.system.param(self.x))
+        y = float(cur[self.y]) if self.y in cur else float(self.system.param(self.y))
+        return x, y
+
+    def _draw_current(self):
+        from ..model import evaluate
+
+        xs, ys = self._grids
+        cx, cy = self.current_point()
+        inside = xs.size and self._inside(cx, xs) and self._inside(cy, ys)
+        point = ([cx], [cy]) if inside else ([], [])
+        with self.contour.batch_update():
+            self.contour.data[-2].update(x=point[0], y=point[1])
+        if inside:
+            ev = evaluate(self.system, {self.x: cx, self.y: cy}, seed=self.seed)
+            ppoint = ([float(ev.scaled_power) / 1e6], [float(ev.f1)])
+        else:
+            ppoint = ([], [])
+        with self.pareto.batch_update():
+            self.pareto.data[2].update(x=ppoint[0], y=ppoint[1])
+
     def _draw_selected(self):
         sel = self.selected
         marker = self.contour.data[-1]
+        if self.result is not None:
+            self._draw_current()
         if not sel or self.result is None or set(sel) != {self.x, self.y}:
             with self.contour.batch_update():
                 marker.x, marker.y = [], []
             with self.pareto.batch_update():
-                self.pareto.data[2].update(x=[], y=[])
+                self.pareto.data[3].update(x=[], y=[])
             self.selected_html.value = "click the map to pick a point"
             return
         xs, ys = self._grids
@@ -574,12 +637,14 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         with self.contour.batch_update():
             marker.x, marker.y = [float(xs[ix])], [float(ys[iy])]
         with self.pareto.batch_update():
-            self.pareto.data[2].update(x=[power / 1e6], y=[f1])
+            self.pareto.data[3].update(x=[power / 1e6], y=[f1])
         self.selected_html.value = (
-            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
-            f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'
-            f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
-            f"scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}"
+            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(_name(self.x))} = '
+            f"{html.escape(format_value(self.x, xs[ix]))}</span>, "
+            f'<span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(_name(self.y))} = '
+            f"{html.escape(format_value(self.y, ys[iy]))}</span>; "
+            f'{label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
+            f"scaled power {html.escape(format_quantity(power, 'W'))}, F1 {f1:.3f}"
         )
 
     def _update_download(self):

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation, ParameterError, System, evaluate
+from ..model.display import label, quantity, stage_label
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
 from .histograms import DEFAULT_BINS, bin_scores
@@ -51,7 +52,15 @@ def stage_choices(system: System) -> list[tuple[str, str]]:
     """(label, stage name) for a picker: selecting stages first, pass-through (Dummy) ones after."""
     stages = [system.node(n) for n in system.stage_names]
     ordered = [n for n in stages if n.classifier != "Dummy"] + [n for n in stages if n.classifier == "Dummy"]
-    return [(f"{n.name} ({n.classifier})", n.name) for n in ordered]
+    return [
+        (
+            f"{stage_label(n.name)} ({n.classifier})"
+            if stage_label(n.name) == n.name
+            else f"{stage_label(n.name)}: {n.name} ({n.classifier})",
+            n.name,
+        )
+        for n in ordered
+    ]
 
 
 def clean_overrides(old: System | None, new: System, overrides: dict) -> dict:
@@ -311,6 +320,15 @@ class StageInspector(QuietObservers, widgets.VBox):
             self.stage_picker.options = stage_choices(self.system)
             self.stage_picker.value = self.stage
             node = self.system.node(self.stage)
+            for slider, param in (
+                (self.rr_slider, "reduction_ratio"),
+                (self.boost_slider, "skill_boost"),
+                (self.mean_slider, "skill_mean"),
+                (self.scale_slider, "skill_scale"),
+            ):
+                key = f"{self.stage}.{param}"
+                slider.description = label(key)
+                slider.tooltip = f"{key}: {quantity(key).help}"
             rr = float(self.value("reduction_ratio"))
             lo, hi = _log_bounds(rr)
             self.rr_slider.min, self.rr_slider.max = lo, hi
@@ -389,7 +407,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                 for trace in fig.data:
                     trace.x, trace.y = [], []
                 fig.layout.shapes = []
-                fig.layout.title = f"{stage}: pass-through (keeps every event)"
+                fig.layout.title = f"{stage_label(stage)}: pass-through (keeps every event)"
         else:
             scores = ev.classifier(stage)
             threshold = float(scores.threshold)
@@ -418,7 +436,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                     )
                 ]
                 fig.layout.title = (
-                    f"{stage} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
+                    f"{stage_label(stage)} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
                     f"threshold {threshold:.4f}"
                 )
         self.headline.value = headline_html(ev, threshold, stage)
