@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .classifiers import CLASSIFIER_KINDS, DEFAULT_SAMPLES
+from .classifiers import CALIBRATIONS, CLASSIFIER_KINDS, DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
 from .params import (
@@ -30,7 +30,6 @@ from .params import (
 
 __all__ = [
     "MAX_ROWS",
-    "CALIBRATIONS",
     "is_blank",
     "match_columns",
     "normalise_table",
@@ -45,7 +44,6 @@ __all__ = [
 
 #: Most data rows a table may have.
 MAX_ROWS = 10_000
-CALIBRATIONS = ("published", "per-object")
 #: Largest polynomial complexity coefficient: keeps ops finite for any allowed message size.
 MAX_COEFF = 1e30
 
