@@ -2,9 +2,10 @@
 
 Numeric ``"Stage.param"`` overrides become float arrays that broadcast together
 (booleans are refused, values follow :data:`twidgets.model.params.RULES`, a technology
-year outside :data:`CALIBRATED_YEARS` warns). Structural ones ``complexity`` and
-``n_samples`` patch the compiled nodes (no table is rebuilt: fast); ``classifier``,
-``output`` and ``calibration`` rebuild the System, which validates the new graph.
+year outside :data:`CALIBRATED_YEARS` warns). A structural ``complexity`` override
+patches the compiled nodes (no table is rebuilt: fast); ``classifier``, ``output``,
+``calibration`` and ``n_samples`` rebuild the System, which validates the new graph
+and the Monte-Carlo sample counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from .complexity import parse_complexity
 from .errors import ParameterError
 from .params import NUMERIC_PARAMS, check_values, split_param
+from .registry import classifier_kind
+from .sample_cache import check_sample_budget
 from .spec import Node, System
 from .tables import MAX_COEFF as _MAX_COEFF
 from .technology import DENSITY_RATE, REFERENCE_YEAR
@@ -46,10 +49,10 @@ _BYTES_PER_POINT_PER_NODE = 256
 #: reach 2032 (MODEL.md sections 4 and 6). Outside, the density trend is extrapolated.
 CALIBRATED_YEARS = (REFERENCE_YEAR, 2032)
 #: Structural parameters applied by patching the compiled nodes (fast).
-_PATCHED = ("complexity", "n_samples")
+_PATCHED = ("complexity",)
 #: Structural parameters applied by rebuilding the System (they change the graph or the
-#: classifier's construction, which the System validates).
-_REBUILT = ("classifier", "output", "calibration")
+#: classifier's construction -- sample counts included -- which the System validates).
+_REBUILT = ("classifier", "output", "calibration", "n_samples")
 
 
 class ExtrapolationWarning(UserWarning):
@@ -65,7 +68,7 @@ class ResolvedOverrides:
     system : System
         The given System, rebuilt only for ``classifier`` / ``output`` / ``calibration``.
     nodes : tuple of Node
-        ``system``'s nodes in topological order, ``complexity`` / ``n_samples`` patched in.
+        ``system``'s nodes in topological order, ``complexity`` overrides patched in.
     numeric : dict
         ``(node name or None, param)`` -> float array of the override.
     patched : dict
@@ -95,8 +98,6 @@ def _check_key(system: System, key: object) -> tuple[str | None, str]:
 
 def _check_number(param: str, value: object, key: str) -> np.ndarray:
     """A numeric override, checked like a workbook cell (booleans are not numbers)."""
-    if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind == "b":
-        raise ParameterError(f"{key!r}: expected a number, got the boolean {value!r}")
     arr = check_values(param, value, repr(key))
     if param == "year":
         lo, hi = CALIBRATED_YEARS
@@ -124,13 +125,11 @@ def _broadcast_shape(numeric: Mapping[tuple[str | None, str], np.ndarray]) -> tu
 
 
 def _patch(node: Node, param: str, value: object, key: str) -> Node:
-    """``node`` with one ``complexity`` or ``n_samples`` replaced (validated like the tables)."""
-    if param == "n_samples":
-        if isinstance(value, (bool, np.bool_)):
-            raise ParameterError(f"{key!r}: expected a number of samples, got the boolean {value!r}")
-        n = check_values("n_samples", value, repr(key))
-        return dataclasses.replace(node, n_samples=int(n))
-    complexity = parse_complexity(value)
+    """``node`` with its ``complexity`` replaced (validated like the tables)."""
+    try:
+        complexity = parse_complexity(value)
+    except ParameterError as exc:
+        raise ParameterError(f"{key!r}: {exc}") from None
     coeffs = getattr(complexity, "coeffs", ())
     if not all(0 <= c <= _MAX_COEFF for c in coeffs):
         raise ParameterError(
@@ -177,6 +176,10 @@ def resolve_overrides(system: System, overrides: Mapping | None) -> ResolvedOver
         for (name, param), (key, value) in patched.items():
             i = index[name]
             nodes[i] = _patch(nodes[i], param, value, key)
+        if any(param == "n_samples" for _, param in patched):
+            check_sample_budget(
+                (n.name, n.n_samples) for n in nodes if n.kind == "stage" and classifier_kind(n.classifier).monte_carlo
+            )
     return ResolvedOverrides(
         system=system,
         nodes=tuple(nodes),
