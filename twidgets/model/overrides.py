@@ -21,6 +21,8 @@ import numpy as np
 from .complexity import parse_complexity
 from .errors import ParameterError
 from .params import NUMERIC_PARAMS, check_values, split_param
+from .registry import classifier_kind
+from .sample_cache import check_sample_budget
 from .spec import Node, System
 from .tables import MAX_COEFF as _MAX_COEFF
 from .technology import DENSITY_RATE, REFERENCE_YEAR
@@ -174,6 +176,10 @@ def resolve_overrides(system: System, overrides: Mapping | None) -> ResolvedOver
         for (name, param), (key, value) in patched.items():
             i = index[name]
             nodes[i] = _patch(nodes[i], param, value, key)
+        if any(param == "n_samples" for _, param in patched):
+            check_sample_budget(
+                (n.name, n.n_samples) for n in nodes if n.kind == "stage" and classifier_kind(n.classifier).monte_carlo
+            )
     return ResolvedOverrides(
         system=system,
         nodes=tuple(nodes),
