@@ -11,7 +11,7 @@ import pytest
 from xlsx_fixtures import F, excel_workbook, rows_of
 
 import twidgets
-from twidgets import ParameterError, SpecError, System
+from twidgets import SpecError, System
 from twidgets.compat import construct_graph, dataframes_from_spreadsheet
 from twidgets.model.params import field_in_use
 
@@ -161,8 +161,9 @@ def test_field_in_use_is_one_rule():
 
 def test_with_stage_checks_a_gaussian_that_starts_to_reject(tmp_path):
     s = twidgets.load_system(_with_skill("Gaussian", 1, 0, 0, tmp_path))
-    with pytest.raises(ParameterError, match="standard deviation > 0"):
+    with pytest.raises(SpecError, match="standard deviation > 0") as info:
         s.with_stage("Global", reduction_ratio=100.0)
+    assert (info.value.sheet, info.value.row, info.value.column) == ("Triggers", GLOBAL_ROW, "Skill variance")
     assert (
         s.with_stage("Global", skill_scale=1.0)
         .with_stage("Global", reduction_ratio=100.0)
@@ -183,6 +184,36 @@ def test_fast_with_stage_equals_a_full_rebuild():
     assert fast == slow and fast.nodes == slow.nodes
     assert twidgets.evaluate(fast).power == twidgets.evaluate(slow).power
     assert s.param("Intermediate.reduction_ratio") == 53.3  # the original is unchanged
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"Global.complexity": "hlt-gpu"},
+        {"Global.complexity": " poly:1e-7,2e-13 ", "Intermediate.classifier": "hlt"},
+        {"Inner Tracker.complexity": "l1t-linear", "Muon.classifier": "L1T"},
+    ],
+)
+def test_fast_text_changes_equal_a_full_rebuild(changes):
+    s = twidgets.load_system(BASE)
+    fast = s.with_params(changes)
+    det, stg = s.detectors, s.stages
+    for key, value in changes.items():
+        node, param = key.rsplit(".", 1)
+        header = {"complexity": "Complexity", "classifier": "Classifier"}[param]
+        frame, col = (det, "Detector") if node in s.detector_names else (stg, "Name")
+        frame[header] = frame[header].astype(object) if header in frame else ""
+        frame.loc[frame[col] == node, header] = value
+    slow = System.from_frames(det, stg, s.globals, name=s.name)
+    assert fast == slow and fast.nodes == slow.nodes
+
+
+def test_fast_text_changes_are_checked():
+    s = twidgets.load_system(BASE)
+    for change, says in ((dict(complexity="hlt-tpu"), "unknown complexity"), (dict(classifier="Neural"), "unknown")):
+        with pytest.raises(SpecError, match=says) as info:  # located at the cell, as a full rebuild says
+            s.with_stage("Global", **change)
+        assert (info.value.sheet, info.value.row) == ("Triggers", GLOBAL_ROW)
 
 
 def test_two_sheets_matching_one_name_are_refused(tmp_path):
