@@ -282,7 +282,6 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
     year = numeric.get((None, "year"), resolved.system.year)
     return Evaluation(
         resolved.system,
-        resolved.patched,
         int(seed),
         dict(overrides or {}),
         resolved.shape,
