@@ -147,9 +147,10 @@ class Dashboard(QuietObservers, widgets.VBox):
             x, y = fallback_axes(system)
         self.explorer = SweepExplorer(self._explorer_system(x, y), x, y, view.metric, **explorer_kw)
         self.flow = FlowView(state.evaluation())
-        self.compare = CompareView(
-            _default_variants() if variants is None else variants, on_pick=self._on_compare_pick, seed=state.seed
-        )
+        variants = _default_variants() if variants is None else list(variants)
+        # the Compare tab measures changes from the first row on the system first loaded
+        base_row = next((i for i, v in enumerate(variants) if v.system == system.name), 0)
+        self.compare = CompareView(variants, on_pick=self._on_compare_pick, seed=state.seed, baseline=base_row)
         self._build_header()
         self.message = widgets.HTML(self._messages_html(messages))
         self.message.add_class("tw-dashboard-message")

@@ -303,7 +303,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 ),
             ],
             layout=go.Layout(
-                height=380, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
+                height=380,
+                margin=dict(l=60, r=10, t=40, b=50),
+                legend=dict(orientation="h", y=-0.26, yanchor="top", x=0.0),
             ),
         )
         self.contour_plot = Plot(contour)
