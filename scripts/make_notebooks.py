@@ -53,11 +53,18 @@ APP = [
 import os
 
 import twidgets
+from twidgets.app_page import page_query_string
 from twidgets.widgets import Dashboard
 
 # `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM.
+# A preheated kernel (`twidgets app --preheat N`) runs this cell before any visitor arrives.
 system = twidgets.load_system(os.environ.get("TWIDGETS_SYSTEM", "cms-hllhc-pu200"))
-Dashboard(system=system)
+dashboard = Dashboard(system=system)
+"""),
+    code("""
+# The visitor's query string (a deep link); a preheated kernel waits here until its visitor comes.
+query = page_query_string()
+dashboard
 """),
 ]
 
