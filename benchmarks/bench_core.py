@@ -4,6 +4,10 @@ Prints medians, side by side with each budget:
 
 * cold load of ``cms-hllhc-pu200`` + classifier build (fresh process per run, imports excluded)
 * one scalar ``evaluate`` (classifiers cached)
+* one ``evaluate`` with a structural override (``Global.complexity = hlt-gpu``: patched
+  nodes, no table rebuilt), side by side with its anchor, an ``evaluate`` with one
+  numeric override, in the same process; ``System.with_stage`` (patched nodes) side by
+  side with its anchor, a full ``System.from_frames`` rebuild of the same tables
 * one vectorised ``evaluate`` over a 101 x 101 L1 reduction ratio x skill boost grid
 
 Run: ``python benchmarks/bench_core.py [--repeat N]``.
@@ -65,7 +69,14 @@ def main(argv=None) -> None:
     c = cold(args.repeat)
     s = twidgets.load_system("cms-hllhc-pu200")
     twidgets.evaluate(s)
-    one = timed(lambda: twidgets.evaluate(s), max(50, args.repeat * 20))
+    n = max(50, args.repeat * 20)
+    one = timed(lambda: twidgets.evaluate(s), n)
+    numeric = timed(lambda: twidgets.evaluate(s, {"Global.skill_boost": 0.3}), n)
+    structural = timed(lambda: twidgets.evaluate(s, {"Global.complexity": "hlt-gpu"}), n)
+    with_stage = timed(lambda: s.with_stage("Global", complexity="hlt-gpu"), max(10, args.repeat * 3))
+    with_number = timed(lambda: s.with_stage("Intermediate", reduction_ratio=60.0), max(10, args.repeat * 3))
+    det, stg, glob = s.detectors, s.stages, s.globals
+    rebuild = timed(lambda: twidgets.System.from_frames(det, stg, glob), max(10, args.repeat * 3))
     rr = np.linspace(450, 40, 101)[None, :]
     boost = np.linspace(0, 1, 101)[:, None]
     grid = timed(
@@ -78,8 +89,13 @@ def main(argv=None) -> None:
         ("cold load + classifier build (pu200)", c["load"] + c["build"], 0.5),
         ("  of which load workbook", c["load"], None),
         ("  of which build classifiers", c["build"], None),
-        ("one evaluate (scalar)", one, 0.005),
-        ("101 x 101 RR x skill, one vectorised evaluate", grid, 0.5),
+        ("one evaluate (scalar)", one, 0.002),
+        ("  anchor: evaluate + numeric override", numeric, None),
+        ("evaluate + structural override (complexity)", structural, 0.002),
+        ("System.with_stage(complexity=...)", with_stage, 0.002),
+        ("System.with_stage(reduction_ratio=...)", with_number, 0.002),
+        ("  anchor: System.from_frames (full rebuild)", rebuild, None),
+        ("101 x 101 RR x skill, one vectorised evaluate", grid, 0.1),
     ]
     print(f"{'operation':48s} {'median':>10s} {'budget':>10s}  ok")
     for name, value, budget in rows:

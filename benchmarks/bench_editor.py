@@ -1,8 +1,10 @@
 """Server-side latency of SystemEditor actions (budget: widget update <= 50 ms).
 
-Each figure is the median of 20 repetitions of one front-end message handled by
-``SystemEditor._handle_custom_msg`` (no browser): the time from the message to the new
-System set on ``.system`` (observers notified) and the synced traits updated.
+Each figure is the median of 20 repetitions of one front-end command (the message
+anywidget's ``experimental.invoke`` sends) handled by ``SystemEditor._handle_custom_msg``
+(no browser): the time from the message to the new System set on ``.system`` (observers
+notified), the synced traits updated and the answer sent. The anchor, measured in the same
+process, is one ``System.from_frames`` of the same tables (the model's own validation).
 
 Run: ``python benchmarks/bench_editor.py``
 """
@@ -33,33 +35,24 @@ def bench_editor(repeats: int = REPEATS) -> dict:
     editor = SystemEditor(system)
     received = []
     editor.observe(lambda change: received.append(change["new"]), "system")
+    answers = []
+    editor.send = lambda content, buffers=None: answers.append(content)  # no front end: keep the answers
+
+    def command(name, msg, buffers=()):
+        editor._handle_custom_msg({"id": "b", "kind": "anywidget-command", "name": name, "msg": msg}, list(buffers))
 
     def valid_edit(i):
-        editor._handle_custom_msg(
-            {"type": "edit", "table": "detectors", "row": 0, "column": "Data (bytes)", "value": str(1_000_000 + i)}, []
-        )
+        command("_on_edit", {"table": "detectors", "row": 0, "column": "Data (bytes)", "value": str(1_000_000 + i)})
 
     def stage_edit(i):
-        editor._handle_custom_msg(
-            {"type": "edit", "table": "stages", "row": 4, "column": "Reduction Ratio", "value": str(50 + i)}, []
-        )
+        command("_on_edit", {"table": "stages", "row": 4, "column": "Reduction Ratio", "value": str(50 + i)})
 
     def invalid_edit(i):
-        editor._handle_custom_msg(
-            {
-                "type": "edit",
-                "table": "stages",
-                "row": 4,
-                "column": "Reduction Ratio",
-                "value": "0.5" if i % 2 == 0 else "abc",
-            },
-            [],
-        )
+        value = "0.5" if i % 2 == 0 else "abc"
+        command("_on_edit", {"table": "stages", "row": 4, "column": "Reduction Ratio", "value": value})
 
     def rename(i):
-        editor._handle_custom_msg(
-            {"type": "edit", "table": "stages", "row": 0, "column": "Name", "value": f"Tracking {i}"}, []
-        )
+        command("_on_edit", {"table": "stages", "row": 0, "column": "Name", "value": f"Tracking {i}"})
 
     def edit_and_evaluate(i):
         valid_edit(i + 1000)
@@ -68,10 +61,14 @@ def bench_editor(repeats: int = REPEATS) -> dict:
     data = editor.to_xlsx_bytes()
 
     def upload(i):
-        editor._handle_custom_msg({"type": "upload", "name": "pu200.xlsx", "size": len(data)}, [data])
+        command("_on_upload", {"name": "pu200.xlsx", "size": len(data)}, [data])
+
+    def anchor(i):
+        twidgets.System.from_frames(system.detectors, system.stages, system.globals, curves=system.curves)
 
     twidgets.evaluate(system)  # warm the classifier cache once
     out = {
+        "anchor: System.from_frames (model validation)": _median_ms(anchor, repeats),
         "edit detector Data (bytes) -> new System": _median_ms(valid_edit, repeats),
         "edit stage Reduction Ratio -> new System": _median_ms(stage_edit, repeats),
         "invalid edit -> errors shown": _median_ms(invalid_edit, repeats),
@@ -81,6 +78,7 @@ def bench_editor(repeats: int = REPEATS) -> dict:
         "download (.xlsx bytes)": _median_ms(lambda i: editor.to_xlsx_bytes(), max(5, repeats // 4)),
     }
     assert received, "the edits produced no new System"
+    assert answers and all(a["kind"] == "anywidget-command-response" for a in answers)
     return out
 
 

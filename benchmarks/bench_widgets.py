@@ -9,7 +9,7 @@ every linked widget has its new state (figures updated inside ``batch_update``).
 * dashboard editor edit: ``editor.edit(...)`` -> new System -> inspector + flow updated;
   the explorer's sweep is debounced (an asyncio loop runs, as in a kernel), so the edit
   only schedules it; the debounced sweep itself is timed separately;
-* explorer click: plotly's click message (``_js2py_pointsCallback``) -> ``selected`` ->
+* explorer click: the click message ``static/plot.js`` sends -> ``selected`` ->
   marker + Pareto marker; in the dashboard also -> inspector overrides -> re-evaluation.
 
 Run: ``python benchmarks/bench_widgets.py [--repeat N] [--num N]``.
@@ -35,11 +35,11 @@ def median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def click_message(x: float, y: float) -> dict:
-    return {
-        "event_type": "plotly_click",
-        "points": {"xs": [x], "ys": [y], "point_indexes": [[0, 0]], "trace_indexes": [0]},
-    }
+def click(plot, x: float, y: float) -> None:
+    """Deliver the message the browser sends when the map is clicked at (x, y)."""
+    plot._on_message(
+        None, {"type": "event", "kind": "click", "points": [{"trace": 0, "index": [0, 0], "x": x, "y": y}]}, []
+    )
 
 
 def bench_inspector(system, repeat: int) -> dict:
@@ -64,9 +64,7 @@ def bench_explorer(system, repeat: int, num: int) -> dict:
     explorer = SweepExplorer(system, num=num, debounce=0)
     out = {
         "explorer: click on the map (select + markers)": median_ms(
-            lambda i: setattr(
-                explorer.contour, "_js2py_pointsCallback", click_message(450.0 - 9.0 * i, 0.03 * (i % 30))
-            ),
+            lambda i: click(explorer.contour_plot, 450.0 - 9.0 * i, 0.03 * (i % 30)),
             repeat,
         ),
         "explorer: change smoothing sigma (redraw, no sweep)": median_ms(
@@ -91,9 +89,7 @@ def bench_dashboard(system, repeat: int, num: int) -> dict:
 
         out["dashboard: editor edit -> inspector + flow (explorer debounced)"] = median_ms(edit, repeat)
         out["dashboard: explorer click -> inspector"] = median_ms(
-            lambda i: setattr(
-                dash.explorer.contour, "_js2py_pointsCallback", click_message(400.0 - 9.0 * i, 0.03 * (i % 30))
-            ),
+            lambda i: click(dash.explorer.contour_plot, 400.0 - 9.0 * i, 0.03 * (i % 30)),
             repeat,
         )
         await asyncio.sleep(0.5)  # let the debounced sweep run once

@@ -1,4 +1,4 @@
-"""Write the bundled configuration workbooks and curve tables into ``twidgets/data/``.
+"""Write the bundled configuration workbooks and curve tables into the top-level ``data/`` folder.
 
 Every number comes from the published model (see the package documentation): detector
 payloads per pile-up scenario, trigger stages, link and op efficiencies, years, the L1
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "twidgets" / "data"
+DATA = ROOT / "data"
 
 # (detector, category, Run 3 PU60, HL-LHC PU140, HL-LHC PU200) payloads in bytes per event
 DETECTORS = [

@@ -59,12 +59,14 @@ from twidgets.widgets import Dashboard
 # `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM.
 # A preheated kernel (`twidgets app --preheat N`) runs this cell before any visitor arrives.
 system = twidgets.load_system(os.environ.get("TWIDGETS_SYSTEM", "cms-hllhc-pu200"))
-dashboard = Dashboard(system=system)
+ready = Dashboard(system=system)
 """),
     code("""
-# The visitor's query string (a deep link); a preheated kernel waits here until its visitor comes.
+# The page's query string (a deep link: ?system=...&Intermediate.reduction_ratio=100&tab=explore);
+# a preheated kernel waits here until its visitor comes. What the link names wins; what it gets
+# wrong is named on the page and ignored.
 query = page_query_string()
-dashboard
+Dashboard.from_query(query, system=system) if query else ready
 """),
 ]
 
@@ -148,7 +150,7 @@ import numpy as np
 import pandas as pd
 
 import twidgets
-from twidgets.model.scenarios import PAPER_YEAR, PUBLISHED, SCENARIOS, paper_table, scenario, scenario_table
+from twidgets.cms.scenarios import PAPER_YEAR, PUBLISHED, SCENARIOS, paper_table, scenario, scenario_table
 
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (7.5, 5), "axes.grid": False})
 pd.set_option("display.precision", 4)

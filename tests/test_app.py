@@ -316,6 +316,10 @@ def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
     assert not missing, f"widget static files missing from the wheel: {missing}"
     nb = json.loads(zipfile.ZipFile(wheel).read("twidgets/app_notebook/app.ipynb"))
     assert nb["cells"] and any("Dashboard" in "".join(c["source"]) for c in nb["cells"])
+    # the Jupyter server extension that serves plotly.js to the Plot widget, enabled on install
+    (config,) = [n for n in names if n.endswith(".data/data/etc/jupyter/jupyter_server_config.d/twidgets.json")]
+    enabled = json.loads(zipfile.ZipFile(wheel).read(config))["ServerApp"]["jpserver_extensions"]
+    assert enabled == {"twidgets.widgets.server": True} and "twidgets/widgets/server.py" in names
 
 
 def test_the_installed_package_serves_its_own_notebook(served, installed):

@@ -50,7 +50,7 @@ def test_evaluate_json_equals_the_api(capsys, pu200):
         assert doc["headline"][key] == ev.headline()[key], key
     assert list(doc["stages"]) == list(ev.stages.index)
     assert doc["stages"]["Global"]["input_rate"] == ev.value("Global", "input_rate")
-    assert doc["stages"]["Intermediate"]["contingency"] == ev.node("Intermediate")["contingency"].tolist()
+    assert doc["stages"]["Intermediate"]["contingency"] == ev.node("Intermediate").contingency.tolist()
     assert doc["stages"]["Inner Tracker"]["threshold"] is None  # NaN -> null: strict JSON
 
 

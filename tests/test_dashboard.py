@@ -33,11 +33,11 @@ def test_default_dashboard_composes_the_widgets():
     assert d.system == twidgets.load_system("cms-hllhc-pu200")
     assert "twidgets-dashboard" in d._dom_classes
     assert "tw-system-picker" in d.picker._dom_classes
-    assert "tw-flow" in d.flow.box._dom_classes
+    assert "tw-flow" in d.flow.plot._dom_classes
     assert d.picker.value == "system:cms-hllhc-pu200"
     assert "twidgets-editor" in d.editor._dom_classes
     for w in (d.editor, d.inspector, d.explorer, d.flow):
-        assert w.system is d.system if hasattr(w, "system") else w.evaluation is d.inspector.evaluation
+        assert w.system is d.system if hasattr(w, "system") else w.evaluation is d.state.evaluation()
 
 
 def test_editor_edit_updates_inspector_flow_and_explorer(dash, pu200):
@@ -70,7 +70,7 @@ def test_editor_edit_updates_inspector_flow_and_explorer(dash, pu200):
 def test_invalid_edit_changes_nothing(dash, pu200):
     ev, flow, result = dash.inspector.evaluation, sankey(dash), dash.explorer.result
     assert not dash.editor.edit("stages", 4, "Reduction Ratio", "0.5")
-    assert dash.editor.errors and "Reduction Ratio" in dash.editor.errors[0]["text"]
+    assert dash.editor.errors and "reduction ratio" in dash.editor.errors[0]["text"].lower()
     assert dash.system is pu200
     assert dash.inspector.evaluation is ev
     assert sankey(dash) == flow
@@ -80,10 +80,10 @@ def test_invalid_edit_changes_nothing(dash, pu200):
 
 def test_explorer_click_moves_the_inspector(dash, pu200):
     f1_before = dash.inspector.evaluation.f1
-    dash.explorer.contour._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"xs": [122.0], "ys": [0.6], "point_indexes": [[8, 6]], "trace_indexes": [0]},
-    }
+    # the message the browser sends on a click on the map (trace 0)
+    dash.explorer.contour_plot._on_message(
+        None, {"type": "event", "kind": "click", "points": [{"trace": 0, "index": [6, 8], "x": 122.0, "y": 0.6}]}, []
+    )
     xs, ys = np.linspace(450, 40, 11), np.linspace(0, 1, 11)
     expected = {RR: float(xs[np.argmin(abs(xs - 122.0))]), BOOST: float(ys[np.argmin(abs(ys - 0.6))])}
     assert dash.explorer.selected == expected
@@ -170,6 +170,113 @@ def test_flow_nodes_carry_power_per_stage(pu200):
 
 def test_new_views_draw_the_current_flow(dash, pu200):
     dash.flow.unit = "bytes"
-    values = dash.flow.figure._widget_data[0]["link"]["value"]
+    values = dash.flow.plot.figure_data[0]["link"]["value"]
     assert list(values) == list(dash.flow.figure.data[0].link.value)
     assert max(values) > 1e12  # bytes/s, not events/s
+
+
+# ------------------------------------------------------------------ one state, links, compare, export
+
+
+def headline_value(d, key):
+    """The full-precision number the headline shows for ``key`` (its ``data-value``)."""
+    import re
+
+    m = re.search(rf'class="tw-h-value tw-h-{key}" data-value="([^"]+)"', d.headline.value)
+    assert m, f"headline shows no {key}"
+    return float(m.group(1))
+
+
+def test_link_opens_the_system_at_that_point():
+    d = Dashboard.from_query("?system=cms-run3-pu60&Intermediate.reduction_ratio=100&tab=explore", num=5, debounce=0)
+    run3 = twidgets.load_system("cms-run3-pu60")
+    ev = twidgets.evaluate(run3, {RR: 100.0})
+    assert d.system == run3 and d.overrides == {RR: 100.0}
+    assert headline_value(d, "f1") == ev.f1
+    assert headline_value(d, "scaled-power") == ev.scaled_power
+    assert headline_value(d, "precision") == ev.precision and headline_value(d, "recall") == ev.recall
+    assert d.inspector.evaluation.f1 == ev.f1 and d.inspector.rr_slider.value == 100.0
+    assert d.tabs.selected_index == 0
+    assert "L1 reduction ratio" in d.whatif.value and d.message.value == ""
+
+
+def test_link_with_an_unknown_parameter_says_so():
+    d = Dashboard.from_query("system=cms-run3-pu60&Intermediate.reduction_rate=100&tab=flow", num=5, debounce=0)
+    assert "Intermediate.reduction_rate" in d.message.value
+    assert d.overrides == {} and d.tabs.selected_index == 2
+
+
+def test_copied_link_reproduces_the_state(dash):
+    dash.inspector.stage = "Global"
+    dash.inspector.boost_slider.value = 0.3
+    dash.explorer.metric = "recall"
+    dash.tabs.selected_index = 2
+    again = Dashboard.from_query(dash.share.query, num=11, debounce=0)
+    assert again.state.overrides == dash.state.overrides == {"Global.skill_boost": 0.3}
+    assert again.state.view == dash.state.view
+    assert again.inspector.stage == "Global" and again.explorer.metric == "recall" and again.tabs.selected_index == 2
+    assert headline_value(again, "f1") == headline_value(dash, "f1")
+
+
+def test_download_saves_what_is_on_screen(dash, pu200, tmp_path):
+    dash.inspector.rr_slider.value = 120.0
+    dash.inspector.boost_slider.value = 0.25
+    path = tmp_path / "shown.xlsx"
+    path.write_bytes(dash.editor.to_xlsx_bytes())
+    ev = twidgets.evaluate(twidgets.load_system(path))
+    assert ev.f1 == headline_value(dash, "f1") == twidgets.evaluate(pu200, {RR: 120.0, BOOST: 0.25}).f1
+    assert ev.scaled_power == pytest.approx(headline_value(dash, "scaled-power"), rel=1e-12)
+
+
+def test_upload_clears_earlier_overrides(dash, run3, tmp_path):
+    dash.inspector.boost_slider.value = 0.56
+    dash.explorer.select(200.0, 0.5)
+    path = tmp_path / "run3.xlsx"
+    run3.to_xlsx(path)
+    assert dash.editor.load_bytes(path.read_bytes(), "run3.xlsx")
+    assert dash.overrides == {} and dash.inspector.overrides == {} and dash.explorer.selected == {}
+    assert headline_value(dash, "f1") == twidgets.evaluate(run3).f1 == dash.inspector.evaluation.f1
+    assert "run3.xlsx (uploaded)" in dash.headline.value
+
+
+def test_click_then_slider_keeps_the_selection_honest(dash, pu200):
+    dash.explorer.select(200.0, 0.5)
+    sel = dict(dash.explorer.selected)
+    assert dash.overrides == sel and "What-if" in dash.whatif.value
+    assert headline_value(dash, "f1") == twidgets.evaluate(pu200, sel).f1
+    dash.inspector.rr_slider.value = 77.0  # moves off the selected grid point
+    assert dash.explorer.selected == {}
+    assert dash.overrides == {RR: 77.0, BOOST: sel[BOOST]}
+
+
+def test_apply_and_reset(dash, pu200):
+    dash.inspector.boost_slider.value = 0.4
+    dash.reset()
+    assert dash.overrides == {} and dash.inspector.boost_slider.value == 0.0
+    assert headline_value(dash, "f1") == twidgets.evaluate(pu200).f1
+    dash.inspector.boost_slider.value = 0.4
+    dash.apply()
+    applied = pu200.with_stage("Intermediate", skill_boost=0.4)
+    assert dash.overrides == {} and dash.system == applied and dash.editor.system == applied
+    assert dash.picker.value == "edited"
+    assert "tw-better" in dash.headline.value  # F1 against the first system loaded
+
+
+def test_compare_row_becomes_the_current_system(dash):
+    from twidgets.model.scenarios import paper_table
+
+    assert len(dash.compare.variants) == 9
+    dash.compare.pick(8)
+    ref = paper_table().iloc[8]
+    assert headline_value(dash, "scaled-power") / 1e6 == pytest.approx(ref.power_MW, rel=1e-12)
+    assert headline_value(dash, "f1") == ref.f1
+    assert dash.compare.current == 8 and "smart sensors" in dash.headline.value
+    dash.compare.save("mine", dash.state.shown_system())
+    assert dash.compare.rows[-1].f1 == ref.f1 and len(dash.compare.rows) == 10
+
+
+def test_exported_view_is_self_contained(dash):
+    text = dash.export_html()
+    assert "Plotly.newPlot" in text and text.count('class="tw-fig"') == 5
+    assert 'src="http' not in text and "cdn" not in text.lower().split("<body>")[1]
+    assert "tw-h-f1" in text  # the headline

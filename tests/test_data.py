@@ -24,9 +24,7 @@ def test_committed_workbooks_equal_the_generator(tmp_path):
     _make_data().main(["--out", str(tmp_path)])
     for name in twidgets.list_systems():
         assert twidgets.System.from_xlsx(tmp_path / f"{name}.xlsx") == twidgets.load_system(name), name
-    assert (tmp_path / "l1t_turn_on_curves.csv").read_text() == (
-        ROOT / "twidgets" / "data" / "l1t_turn_on_curves.csv"
-    ).read_text()
+    assert (tmp_path / "l1t_turn_on_curves.csv").read_text() == (ROOT / "data" / "l1t_turn_on_curves.csv").read_text()
 
 
 @pytest.mark.parametrize(
@@ -61,7 +59,7 @@ def test_low_power_links():
 
 
 def test_curve_table_matches_the_published_fits():
-    t = pd.read_csv(ROOT / "twidgets" / "data" / "l1t_turn_on_curves.csv")
+    t = pd.read_csv(ROOT / "data" / "l1t_turn_on_curves.csv")
     assert set(t.object) == {"jet", "muon", "egamma", "tau"}
     mu = t[t.object == "muon"]
     assert mu.energy_GeV.min() == pytest.approx(3.6) and mu.energy_GeV.max() == pytest.approx(97.7)

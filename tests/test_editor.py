@@ -1,4 +1,7 @@
-"""SystemEditor driven the way the front end drives it (custom messages), no browser."""
+"""SystemEditor driven the way the front end drives it (anywidget commands), no browser.
+
+The pure-pandas draft behind it is tested on its own in ``tests/test_draft.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +15,43 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.comments import Comment
 
 import twidgets
 from twidgets.model.io import bundled_path, read_workbook
-from twidgets.widgets.editor import MAX_UPLOAD_BYTES, SystemEditor, show
+from twidgets.widgets.cells import show
+from twidgets.widgets.editor import MAX_UPLOAD_BYTES, SystemEditor
 
 IT = 0  # Inner Tracker, first detector row
 INTERMEDIATE = 4  # stage rows: Tracking, Timing, Calorimetry, Muon, Intermediate, Global, Disk
 GLOBAL = 5
 
 
+def invoke(editor, name, content=None, buffers=None):
+    """Send a command exactly as the browser's ``experimental.invoke`` does (the message
+    anywidget's front end sends); returns the widget's answer and its buffers."""
+    sent = []
+    had_own = "send" in editor.__dict__
+    own = editor.__dict__.get("send")
+    editor.send = lambda c, b=None: sent.append((c, [bytes(x) for x in b or []]))
+    try:
+        editor._handle_custom_msg(
+            {"id": "test-1", "kind": "anywidget-command", "name": name, "msg": content or {}}, buffers or []
+        )
+    finally:
+        if had_own:
+            editor.send = own
+        else:
+            del editor.send
+    ((reply, out),) = sent  # exactly one answer per command
+    assert reply["kind"] == "anywidget-command-response" and reply["id"] == "test-1"
+    return reply["response"], out
+
+
 def msg(editor, content, buffers=None):
-    """Send a message exactly as the browser does."""
-    editor._handle_custom_msg(content, buffers or [])
+    """``{"type": "edit", ...}`` -> the ``_on_edit`` command with the other keys."""
+    content = dict(content)
+    return invoke(editor, "_on_" + content.pop("type"), content, buffers)
 
 
 def edit(editor, table, row, column, value):
@@ -359,11 +386,25 @@ def test_errors_never_escape_a_message(editor, pu200):
         {"type": "delete_row", "table": "global", "row": 0},
         {"type": "edit", "table": "stages", "row": None},
     ):
-        msg(editor, bad)
+        answer, _ = msg(editor, bad)
         assert editor.system is pu200
         assert editor.status.startswith("could not apply")
-    msg(editor, {"type": "something else"})  # not ours: passed on, ignored
+        assert answer["applied"] is False and answer["ok"] is False and answer["error"]
+    editor._handle_custom_msg({"type": "something else"}, [])  # not a command: ignored
     assert editor.system is pu200
+
+
+def test_command_answers_say_whether_the_edit_applied_and_is_valid(editor, pu200):
+    answer, _ = msg(
+        editor, {"type": "edit", "table": "stages", "row": INTERMEDIATE, "column": "Reduction Ratio", "value": "0.5"}
+    )
+    assert answer["applied"] is True and answer["ok"] is False  # taken into the draft, invalid
+    assert answer["error"].startswith("1 problem") and ">= 1" in only_error(editor)["message"]
+    answer, _ = msg(
+        editor, {"type": "edit", "table": "stages", "row": INTERMEDIATE, "column": "Reduction Ratio", "value": "60"}
+    )
+    assert answer == {"ok": True, "applied": True, "status": editor.status, "error": None}
+    assert editor.system.param("Intermediate.reduction_ratio") == 60
 
 
 def test_setting_system_from_outside_refreshes(editor, run3):
@@ -478,13 +519,10 @@ def test_bad_upload_shows_error_and_keeps_system(editor, pu200, case):
     assert editor.errors == []
 
 
-def test_download_reads_back_equal(editor, pu200, monkeypatch):
-    sent = []
-    monkeypatch.setattr(editor, "send", lambda content, buffers=None: sent.append((content, buffers)))
+def test_download_reads_back_equal(editor, pu200):
     edit(editor, "stages", INTERMEDIATE, "Skill boost", "0.4")
-    msg(editor, {"type": "download"})
-    ((content, buffers),) = sent
-    assert content["type"] == "download" and content["name"].endswith(".xlsx")
+    content, buffers = msg(editor, {"type": "download"})
+    assert content["ok"] and content["name"].endswith(".xlsx")
     data = bytes(buffers[0])
     assert content["size"] == len(data)
     back = read_workbook(data)
@@ -493,12 +531,73 @@ def test_download_reads_back_equal(editor, pu200, monkeypatch):
     assert editor.to_xlsx_bytes()[:2] == b"PK"
 
 
-def test_download_with_pending_errors_saves_last_valid(editor, pu200, monkeypatch):
-    sent = []
-    monkeypatch.setattr(editor, "send", lambda content, buffers=None: sent.append((content, buffers)))
+def _with_not_saved(system, dropped):
+    """A copy of ``system`` as the workbook reader returns it when a save would drop
+    ``dropped`` (stands in for a workbook with extra sheets or comments)."""
+    return twidgets.System.from_frames(
+        system.detectors, system.stages, system.globals, curves=system.curves, name=system.name, not_saved=dropped
+    )
+
+
+def test_editor_says_what_download_will_not_keep(editor, pu200):
+    assert editor.not_saved == []
+    dropped = ("sheet 'Notes'", "cell comments")
+    editor.set_system(_with_not_saved(pu200, dropped))
+    assert editor.not_saved == list(dropped)
+    # an edited system still comes from that workbook: the warning stays
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "70")
+    assert editor.system.param("Intermediate.reduction_ratio") == 70
+    assert editor.not_saved == list(dropped)
     edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
-    msg(editor, {"type": "download"})
-    assert read_workbook(bytes(sent[0][1][0])) == pu200
+    assert editor.not_saved == list(dropped)
+    # another system replaces it, and with it what its save would drop
+    editor.set_system(pu200)
+    assert editor.not_saved == []
+
+
+def test_upload_keeps_extra_sheets_through_edits_and_says_what_it_drops(editor, pu200):
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(pu200)))
+    notes = book.create_sheet("Notes")
+    notes["A1"] = "run plan"
+    notes["A2"] = 42
+    book["Triggers"]["D2"].comment = Comment("checked with the L1 team", "me")
+    buf = io.BytesIO()
+    book.save(buf)
+    assert editor.load_bytes(buf.getvalue(), "annotated.xlsx")
+    assert any("comments" in s for s in editor.not_saved), editor.not_saved
+    assert not any("Notes" in s for s in editor.not_saved)  # the extra sheet is kept, not dropped
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "70")
+    assert editor.system.param("Intermediate.reduction_ratio") == 70
+    assert any("comments" in s for s in editor.not_saved)  # still the loaded workbook
+    _, buffers = msg(editor, {"type": "download"})
+    saved = openpyxl.load_workbook(io.BytesIO(buffers[0]))
+    assert "Notes" in saved.sheetnames
+    assert [c.value for c in saved["Notes"]["A"]] == ["run plan", 42]
+    assert read_workbook(buffers[0]).param("Intermediate.reduction_ratio") == 70
+
+
+def test_set_system_and_load_callbacks(editor, pu200, run3):
+    loads = []
+    editor.on_load(lambda system, name: loads.append((system, name, editor.system)))
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
+    editor.set_system("cms-run3-pu60")
+    assert editor.system == run3 and editor.errors == [] and editor.year == "2024"
+    assert loads == []  # set_system is not a load
+    assert editor.load_bytes(xlsx_bytes(pu200), "mine.xlsx")
+    ((system, name, current),) = loads
+    assert system == pu200 and name == "mine.xlsx"
+    assert current == run3  # called before .system changes, so overrides can be cleared first
+    assert editor.system is system
+    msg(editor, {"type": "upload", "name": "bad.xlsx", "size": 3}, [b"abc"])
+    assert len(loads) == 1  # a failed upload loads nothing
+    with pytest.raises(twidgets.ParameterError):
+        editor.set_system(42)
+
+
+def test_download_with_pending_errors_saves_last_valid(editor, pu200):
+    edit(editor, "stages", INTERMEDIATE, "Reduction Ratio", "abc")
+    _, buffers = msg(editor, {"type": "download"})
+    assert read_workbook(buffers[0]) == pu200
     assert "pending" in editor.status
 
 
@@ -662,7 +761,7 @@ def test_any_sequence_of_messages_keeps_a_valid_system(pu200, data):
             }
         else:
             content = {"type": action, "table": table, "row": row}
-        ed._handle_custom_msg(content, [])
+        msg(ed, content)
         assert isinstance(ed.system, twidgets.System)
         for err in ed.errors:
             assert err["message"] and (err["sheet"] is None or err["sheet"] in ("Detectors", "Triggers", "Global"))
@@ -726,20 +825,35 @@ const listeners = {{}};
 let state = {{}};
 const toB64 = (b) => {{ const u = new Uint8Array(b.buffer ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b);
   let s = ""; for (const x of u) s += String.fromCharCode(x); return btoa(s); }};
+const fromB64 = (b) => {{ const bin = atob(b);
+  const u = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+  return new DataView(u.buffer); }};
 const model = {{
   get: (k) => state[k],
   on: (ev, cb) => {{ (listeners[ev] = listeners[ev] || []).push(cb); }},
   off: (ev, cb) => {{ listeners[ev] = (listeners[ev] || []).filter((f) => f !== cb); }},
-  send: (msg, callbacks, buffers) => window.toPython(JSON.stringify(msg), (buffers || []).map(toB64)),
+}};
+// anywidget's experimental.invoke, wired to the kernel side through Playwright; while
+// window.kernelDead is set no answer ever comes and the caller's signal fires (as with a dead
+// kernel); window.kernelSlowMs delays the kernel's work and answer (a busy kernel)
+const experimental = {{
+  invoke: (name, msg, opts) => new Promise((resolve, reject) => {{
+    const signal = opts && opts.signal;
+    if (window.kernelDead) {{
+      window.lostCommands = (window.lostCommands || 0) + 1;
+      signal.addEventListener("abort", () => reject(signal.reason));
+      return;
+    }}
+    const ask = () => window.toPython(name, JSON.stringify(msg), ((opts && opts.buffers) || []).map(toB64))
+      .then(([answer, b64s]) => resolve([answer, b64s.map(fromB64)]), reject);
+    if (window.kernelSlowMs) setTimeout(ask, window.kernelSlowMs); else ask();
+  }}),
 }};
 window.setState = (s) => {{ state = Object.assign({{}}, state, s);
   for (const k of Object.keys(s)) for (const cb of listeners["change:" + k] || []) cb(); }};
-window.fromPython = (m, b64s) => {{ const bufs = b64s.map((b) => {{ const bin = atob(b);
-  const u = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
-  return new DataView(u.buffer); }}); for (const cb of listeners["msg:custom"] || []) cb(m, bufs); }};
 const mod = await import("data:text/javascript;base64,{esm_b64}");
 window.setState(JSON.parse({state_json}));
-mod.default.render({{ model, el: document.getElementById("host") }});
+mod.default.render({{ model, el: document.getElementById("host"), experimental }});
 window.rendered = true;
 </script></body></html>"""
 
@@ -769,8 +883,6 @@ def test_editor_js_in_chromium(pu200, tmp_path):
 
     ed = SystemEditor(pu200)
     synced = [name for name in ed.keys if not name.startswith("_") and name not in ("layout", "tabbable", "tooltip")]
-    outbox = []
-    ed.send = lambda content, buffers=None: outbox.append((content, [bytes(b) for b in buffers or []]))
     static = resources.files("twidgets.widgets") / "static"
     js = (static / "editor.js").read_text(encoding="utf-8")
     page_html = _PAGE.format(
@@ -788,12 +900,10 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         page_errors = []
         page.on("pageerror", lambda e: page_errors.append(str(e)))
 
-        def to_python(content, b64s):
-            ed._handle_custom_msg(json.loads(content), [base64.b64decode(b) for b in b64s])
+        def to_python(name, content, b64s):
+            answer, out = invoke(ed, name, json.loads(content), [base64.b64decode(b) for b in b64s])
             page.evaluate("s => window.setState(s)", ed.get_state(synced))
-            while outbox:
-                c, bufs = outbox.pop(0)
-                page.evaluate("([m, b]) => window.fromPython(m, b)", [c, [base64.b64encode(b).decode() for b in bufs]])
+            return [answer, [base64.b64encode(b).decode() for b in out]]
 
         page.expose_function("toPython", to_python)
         page.goto((tmp_path / "page.html").as_uri())
@@ -803,6 +913,10 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         assert root.locator("table.tw-stages tr.tw-row").count() == 7
 
         status = root.locator(".tw-editor-status")
+        header = root.locator('table.tw-detectors th[data-column="Data (bytes)"]')
+        assert header.inner_text() == "Event size (B)"
+        assert 'workbook column "Data (bytes)"' in header.get_attribute("title")
+        expect(root.locator(".tw-not-saved")).to_be_hidden()  # the bundled system loses nothing
 
         def cell(table, name, column):
             return root.locator(f'table.tw-{table} tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
@@ -814,7 +928,9 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         page.wait_for_selector("td.tw-invalid .tw-error")
         assert "tw-invalid" in rr.get_attribute("class")
         assert ">= 1" in rr.locator(".tw-error").inner_text()
-        assert "Reduction Ratio" in root.locator(".tw-errors").inner_text()
+        # the summary names the row as the grid numbers it and the column by its display name
+        assert 'Trigger stages, row 5 "Intermediate", Reduction ratio' in root.locator(".tw-errors").inner_text()
+        assert rr.locator("xpath=..").locator("td.tw-rownum").inner_text() == "5"
         assert rr.locator("input").input_value() == "0.5"
         assert ed.system is pu200
         rr.locator("input").fill("80")
@@ -842,6 +958,49 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         expect(status).to_contain_text("global Year")
         assert ed.system.year == 2030
 
+        # the kernel stops answering: the edit stays in its cell, marked, with a message and
+        # Retry; once the kernel answers again Retry applies it
+        ed.answer_timeout = 1.0
+        page.evaluate("s => window.setState(s)", ed.get_state(["answer_timeout"]))
+        page.evaluate("() => { window.kernelDead = true; }")
+        boost = cell("stages", "Global", "Skill boost")
+        boost.locator("input").fill("0.25")
+        boost.locator("input").press("Enter")
+        note = root.locator(".tw-unsent-note")
+        expect(note).to_be_visible()
+        assert "1 edit not applied" in note.inner_text() and "no answer from the kernel" in note.inner_text()
+        assert "Skill boost" in note.inner_text()
+        expect(boost).to_have_class(re.compile(r"\btw-unsent\b"))
+        assert boost.locator("input").input_value() == "0.25"
+        assert page.evaluate("() => window.lostCommands") == 1
+        assert ed.system.param("Global.skill_boost") == 0.0
+        # a redraw from another change keeps the unsent value in its cell
+        page.evaluate("s => window.setState(s)", ed.get_state(["stages"]))
+        assert boost.locator("input").input_value() == "0.25"
+        page.evaluate("() => { window.kernelDead = false; }")
+        ed.answer_timeout = 60.0
+        page.evaluate("s => window.setState(s)", ed.get_state(["answer_timeout"]))
+        note.locator(".tw-retry").click()
+        expect(note).to_be_hidden()
+        expect(root.locator(".tw-unsent")).to_have_count(0)
+        assert ed.system.param("Global.skill_boost") == 0.25
+
+        # a busy kernel: the edit is marked while no answer has come, and the late answer clears it
+        ed.answer_timeout = 1.0
+        page.evaluate("s => window.setState(s)", ed.get_state(["answer_timeout"]))
+        page.evaluate("() => { window.kernelSlowMs = 4000; }")
+        boost.locator("input").fill("0.3")
+        boost.locator("input").press("Enter")
+        expect(note).to_be_visible()
+        assert "no answer from the kernel yet" in note.inner_text()
+        assert ed.system.param("Global.skill_boost") == 0.25
+        expect(note).to_be_hidden(timeout=20_000)
+        assert ed.system.param("Global.skill_boost") == 0.3
+        expect(root.locator(".tw-unsent")).to_have_count(0)
+        page.evaluate("() => { window.kernelSlowMs = 0; }")
+        ed.answer_timeout = 60.0
+        page.evaluate("s => window.setState(s)", ed.get_state(["answer_timeout"]))
+
         # download and upload
         with page.expect_download() as info:
             root.locator(".tw-download").click()
@@ -849,5 +1008,8 @@ def test_editor_js_in_chromium(pu200, tmp_path):
         root.locator("input.tw-upload").set_input_files(str(run3_file))
         expect(root.locator(".tw-year")).to_have_value("2024")
         assert ed.system == twidgets.load_system("cms-run3-pu60")
+        ed.set_system(_with_not_saved(ed.system, ("sheet 'Notes'", "cell comments")))
+        page.evaluate("s => window.setState(s)", ed.get_state(synced))
+        expect(root.locator(".tw-not-saved")).to_have_text("Download will not keep: sheet 'Notes'; cell comments")
         browser.close()
     assert page_errors == []

@@ -118,9 +118,9 @@ def test_cms_pileup200_against_published_figures(pu200):
 def test_relevant_fraction_uses_downstream_ratios(pu200):
     ev = evaluate(pu200)
     det = ev.node("Inner Tracker")
-    assert det["global_ratio"] == pytest.approx(53.3 * 100)
-    assert det["pos_in"] == math.floor(40e6 / 5330)
-    assert det["pos_in"] + det["neg_in"] == 40e6
+    assert det.global_ratio == pytest.approx(53.3 * 100)
+    assert det.relevant_in == math.floor(40e6 / 5330)
+    assert det.relevant_in + det.irrelevant_in == 40e6
 
 
 def test_pipeline_confusion_rows(pu200):
@@ -186,7 +186,7 @@ def test_classifier_view_exposes_scores_and_threshold(pu200):
     base = evaluate(pu200).classifier("Intermediate")
     np.testing.assert_allclose(c.pos_scores, base.pos_scores + 0.4)
     # the rejected fraction at the threshold reaches the target 1 - 1/RR
-    neg, pos = ev.node("Intermediate")["neg_in"], ev.node("Intermediate")["pos_in"]
+    neg, pos = ev.node("Intermediate").irrelevant_in, ev.node("Intermediate").relevant_in
     f0 = np.mean(c.null_scores <= c.threshold)
     f1 = np.mean(c.pos_scores <= c.threshold)
     assert (neg * f0 + pos * f1) / (neg + pos) >= 1 - 1 / 53.3 - 1e-12

@@ -15,11 +15,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import traitlets
-from plotly.callbacks import Points
 
 import twidgets
 from twidgets.widgets import SweepExplorer
 from twidgets.widgets.explorer import default_range, grid, snap
+
+
+def click(plot, *points):
+    """What the browser sends when the user clicks ``points`` ({"trace", "index", "x", "y"})."""
+    plot._on_message(None, {"type": "event", "kind": "click", "points": list(points)}, [])
+
 
 RR, BOOST = "Intermediate.reduction_ratio", "Intermediate.skill_boost"
 N = 21
@@ -43,8 +48,8 @@ def explorer(pu200):
 
 def test_builds_with_the_shared_classes(explorer):
     assert "twidgets-explorer" in explorer._dom_classes
-    assert "tw-contour" in explorer.contour_box._dom_classes
-    assert "tw-pareto" in explorer.pareto_box._dom_classes
+    assert "tw-contour" in explorer.contour_plot._dom_classes
+    assert "tw-pareto" in explorer.pareto_plot._dom_classes
     assert "tw-metric" in explorer.metric_picker._dom_classes
     assert "tw-status" in explorer.status_html._dom_classes
     assert "tw-selected" in explorer.selected_html._dom_classes
@@ -93,14 +98,14 @@ def test_pareto_front_trace_matches_the_sweep(explorer, reference):
 
 
 def test_scenarios_are_marked_where_they_fall_inside_the_map(explorer, pu200):
-    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-1]}
+    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-2]}
     assert marks["Phase-1"] == ((400.0,), (0.0,))
     assert marks["L1 Tracks"] == ((400.0,), (0.4,))
     assert marks["Phase-2 (L1 Tracks + GPU)"] == ((53.3,), (0.4,))
-    symbols = {t.name: t.marker.symbol for t in explorer.contour.data[1:-1]}
+    symbols = {t.name: t.marker.symbol for t in explorer.contour.data[1:-2]}
     assert symbols["Phase-1"] == "circle" and symbols["Phase-2 (L1 Tracks + GPU)"] == "star"
     explorer.x_range = (300.0, 40.0, N)  # RR 400 is now off the map
-    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-1]}
+    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-2]}
     assert marks["Phase-1"] == ((), ())
     assert marks["Increased L1T accept (GPU)"] == ((53.3,), (0.0,))
 
@@ -118,40 +123,41 @@ def test_select_snaps_to_the_nearest_grid_point(explorer):
 
 
 def test_click_callback_selects_a_point(explorer):
-    trace = explorer.contour.data[0]
-    trace._dispatch_on_click(Points(point_inds=[[4, 7]], xs=[300.2], ys=[0.21], trace_name="map", trace_index=0), None)
+    click(explorer.contour_plot, {"trace": 0, "index": [7, 4], "x": 300.2, "y": 0.21})
     assert explorer.selected == {RR: pytest.approx(306.5), BOOST: pytest.approx(0.2)}
 
 
 def test_front_end_click_message_selects_a_point(explorer):
-    # the message plotly's front end sends on a click on trace 0
-    explorer.contour._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"xs": [60.0], "ys": [0.9], "point_indexes": [[18, 19]], "trace_indexes": [0]},
-        "device_state": None,
-        "selector": None,
-    }
+    # the message static/plot.js sends on a click on trace 0
+    explorer.contour_plot._on_message(
+        None, {"type": "event", "kind": "click", "points": [{"trace": 0, "index": [19, 18], "x": 60.0, "y": 0.9}]}, []
+    )
     assert explorer.selected == {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}
     # the selected point is drawn on the Pareto view at its (scaled power, F1)
     xs, ys = np.linspace(450, 40, N), np.linspace(0, 1, N)
     ix, iy = snap(xs, 60.0), snap(ys, 0.9)
-    p = explorer.pareto.data[2]
+    p = explorer.pareto.data[3]
     assert p.x[0] == pytest.approx(explorer.result.metric("scaled_power")[ix, iy] / 1e6)
     assert p.y[0] == pytest.approx(explorer.result.metric("f1")[ix, iy])
 
 
 def test_clicking_the_pareto_front_selects_that_point(explorer, reference):
     front = reference.pareto(x="scaled_power", y="f1")
-    explorer.pareto.data[1]._dispatch_on_click(
-        Points(point_inds=[3], xs=[0], ys=[0], trace_name="front", trace_index=1), None
-    )
+    click(explorer.pareto_plot, {"trace": 1, "index": 3, "x": 0, "y": 0})
     assert explorer.selected == {RR: front.loc[3, RR], BOOST: front.loc[3, BOOST]}
+
+
+def test_clicking_a_grid_point_on_the_pareto_view_selects_it(explorer):
+    xs, ys = np.linspace(450, 40, N), np.linspace(0, 1, N)
+    click(explorer.pareto_plot, {"trace": 0, "index": 2 * N + 5, "x": 0, "y": 0})
+    assert explorer.selected == {RR: xs[2], BOOST: ys[5]}
 
 
 def test_empty_click_changes_nothing(explorer):
     explorer.select(200.0, 0.5)
     before = dict(explorer.selected)
-    explorer.contour.data[0]._dispatch_on_click(Points(), None)
+    click(explorer.contour_plot)  # a click that hit no point
+    click(explorer.contour_plot, {"trace": 0, "index": None, "x": None, "y": None})
     assert explorer.selected == before
 
 
@@ -161,7 +167,7 @@ def test_x_picker_takes_any_numeric_parameter_with_a_default_range(explorer, pu2
     assert explorer.x_range == (720_000.0, 2_160_000.0, N)
     assert (explorer.x_start.value, explorer.x_stop.value) == (720_000.0, 2_160_000.0)
     assert explorer.contour.layout.xaxis.autorange is True
-    assert all(len(t.x) == 0 for t in explorer.contour.data[1:-1])  # no scenario markers
+    assert all(len(t.x) == 0 for t in explorer.contour.data[1:-2])  # no scenario markers
     ref = twidgets.sweep(
         pu200,
         {"Inner Tracker.data_bytes": np.linspace(720_000, 2_160_000, N), BOOST: np.linspace(0, 1, N)},
@@ -299,24 +305,7 @@ def test_large_grids_report_progress_in_several_steps(pu200):
 
 def test_new_views_draw_the_current_map(explorer, reference):
     explorer.select(101.5, 0.5)
-    data = explorer.contour._widget_data
+    data = explorer.contour_plot.figure_data
     np.testing.assert_array_equal(np.asarray(data[0]["z"]), reference.metric("f1").T)
     assert list(data[-1]["x"]) == [101.5] and list(data[-1]["y"]) == [0.5]
-    assert len(explorer.pareto._widget_data[1]["x"]) == len(reference.pareto())
-
-
-def test_click_callbacks_survive_the_renewal_of_the_figures(explorer):
-    old = explorer.contour
-    old._view_count = 1
-    explorer.pareto._view_count = 1
-    assert explorer.contour is not old and explorer.contour_box.children == (explorer.contour,)
-    explorer.contour._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"xs": [60.0], "ys": [0.9], "point_indexes": [[18, 19]], "trace_indexes": [0]},
-    }
-    assert explorer.selected == {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}
-    assert list(explorer.contour.data[-1].x) == [pytest.approx(60.5)]
-    explorer.pareto.data[1]._dispatch_on_click(
-        Points(point_inds=[0], xs=[0], ys=[0], trace_name="front", trace_index=1), None
-    )
-    assert explorer.selected != {RR: pytest.approx(60.5), BOOST: pytest.approx(0.9)}
+    assert len(explorer.pareto_plot.figure_data[1]["x"]) == len(reference.pareto())

@@ -59,10 +59,11 @@ def test_threshold_line_and_headline_equal_evaluate(inspector, pu200):
     assert value == ev.f1 and text == f"{ev.f1:.4f}"
     assert text == "0.4608"  # the published pile-up-200 model's F1 (MODEL.md numbers)
     value, text = shown(head, "tw-power")
-    assert value == pytest.approx(ev.power / 1e6, rel=1e-12) and float(text) == pytest.approx(335.157, abs=1e-3)
+    assert value == pytest.approx(ev.power / 1e6, rel=1e-12) and text == "335 MW"
     value, text = shown(head, "tw-scaled-power")
     assert value == pytest.approx(ev.scaled_power / 1e6, rel=1e-12)
-    assert float(text) == pytest.approx(51.57, abs=0.01)
+    assert text == "51.6 MW"  # the published 51.61 MW at three significant digits
+    assert "Scaled power (2032 technology)" in head and "Power (today's technology)" in head
     value, _ = shown(head, "tw-productivity")
     assert value == pytest.approx(ev.productivity * 1e3, rel=1e-12)
     value, text = shown(head, "tw-threshold")
@@ -85,6 +86,14 @@ def test_histogram_bins_hold_the_classifier_scores(inspector, pu200):
     expected, _ = np.histogram(scores.null_scores, bins=edges)
     # identical up to samples that sit on a bin edge within float round-off
     assert np.abs(expected - np.asarray(null.y)).sum() <= 4
+
+
+def test_sliders_use_display_names(inspector):
+    assert inspector.rr_slider.description == "L1 reduction ratio"
+    assert inspector.boost_slider.description == "L1 skill boost"
+    inspector.stage = "Global"
+    assert inspector.rr_slider.description == "HLT reduction ratio"
+    assert "Global.reduction_ratio" in inspector.rr_slider.tooltip
 
 
 def test_moving_the_rr_slider_changes_f1_and_moves_the_line(inspector, pu200):
@@ -126,7 +135,12 @@ def test_confusion_and_stage_numbers_equal_evaluate(inspector, pu200):
     conf = inspector.confusion.value
     for cls, expected in (("tw-tn", tn), ("tw-fn", fn), ("tw-fp", fp), ("tw-tp", tp)):
         assert shown(conf, cls)[0] == expected
-    assert shown(conf, "tw-tp-fraction")[0] == pytest.approx(tp / row["input_rate"])
+    # fractions of each column: of the relevant events the stage sees, the kept share is its recall
+    assert shown(conf, "tw-tp-fraction")[0] == pytest.approx(tp / (tp + fn))
+    assert shown(conf, "tw-fn-fraction")[0] == pytest.approx(fn / (tp + fn))
+    assert shown(conf, "tw-stage-recall")[0] == pytest.approx(tp / (tp + fn))
+    assert shown(conf, "tw-fake-rate")[0] == fp and shown(conf, "tw-fake-share")[0] == pytest.approx(fp / (fp + tp))
+    assert shown(conf, "tw-tp")[1].endswith("Hz")  # events/s with an engineering prefix
     assert row["input_rate"] == 40e6
     assert abs(tn + fn + fp + tp - 40e6) <= 4  # each cell is floored to whole events/s
     figures = inspector.stage_figures.value
@@ -254,34 +268,23 @@ def test_system_by_bundled_name_or_refused(run3):
 
 def test_new_views_draw_the_current_figure(inspector, pu200):
     # a view created after updates (Voila connects after the kernel built the widgets) is
-    # drawn from the synced snapshot traits, which must hold the current figure
+    # drawn from the synced JSON traits, which must hold the current figure
     inspector.rr_slider.value = 150.0
     inspector.boost_slider.value = 0.3
     ev = twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 150.0, "Intermediate.skill_boost": 0.3})
-    snapshot = inspector.figure._widget_data
-    np.testing.assert_array_equal(snapshot[1]["x"], inspector.figure.data[1].x)
-    assert int(np.sum(snapshot[0]["y"])) == pu200.node("Intermediate").n_samples
-    assert inspector.figure._widget_layout["shapes"][0]["x0"] == ev.classifier("Intermediate").threshold
+    data, layout = inspector.histogram.figure_data, inspector.histogram.figure_layout
+    np.testing.assert_array_equal(data[1]["x"], inspector.figure.data[1].x)
+    assert int(np.sum(data[0]["y"])) == pu200.node("Intermediate").n_samples
+    assert layout["shapes"][0]["x0"] == ev.classifier("Intermediate").threshold
 
 
-def test_figure_is_renewed_once_when_a_page_shows_it(inspector, pu200):
-    old = inspector.figure
-    old_x = list(old.data[1].x)
-    old._view_count = 1  # what the front end reports once it drew the figure
-    new = inspector.figure
-    assert new is not old and inspector.histogram.children == (new,)
-    assert "tw-live" in inspector.histogram._dom_classes
-    assert old.comm is None  # closed
-    assert list(new.data[1].x) == old_x and new.layout.shapes[0].x0 == old.layout.shapes[0].x0
-    new._view_count = 1
-    assert inspector.figure is new  # only once
-    snapshot = new._widget_data
-    inspector.rr_slider.value = 90.0  # the live figure follows; the snapshot is not re-sent
-    assert inspector.figure._widget_data is snapshot
-    assert (
-        line_x(inspector)
-        == twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier("Intermediate").threshold
-    )
+def test_each_slider_step_sends_the_figure_once(inspector, pu200):
+    sent = []
+    inspector.histogram.observe(lambda change: sent.append(change["new"]), names="rev")
+    inspector.rr_slider.value = 90.0
+    assert len(sent) == 1  # one batch: bars and threshold line together
+    threshold = twidgets.evaluate(pu200, {"Intermediate.reduction_ratio": 90.0}).classifier("Intermediate").threshold
+    assert inspector.histogram.figure_layout["shapes"][0]["x0"] == line_x(inspector) == threshold
 
 
 def test_a_structural_override_the_model_refuses_is_shown_not_raised(inspector):

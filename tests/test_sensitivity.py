@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import twidgets
-from twidgets.model.sweep import default_sensitivity_params
+from twidgets.model.sensitivity import default_sensitivity_params
 
 COLUMNS = ["param", "base_value", "low_value", "high_value", "metric_low", "metric_base", "metric_high", "effect"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 import sys
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from scipy.ndimage import gaussian_filter
 
 import twidgets
-from twidgets.model.sweep import DEFAULT_METRICS, SweepResult, plan_blocks, read_provenance
+from twidgets.model.sweep import DEFAULT_METRICS, plan_blocks
+from twidgets.model.sweep_result import SweepResult, read_provenance
 from twidgets.model.technology import density_scale
 
 RR = "Intermediate.reduction_ratio"
@@ -345,3 +347,96 @@ def test_reporter_shows_a_bar_only_for_long_work(capsys, monkeypatch):
     assert capsys.readouterr().err == ""
     with pytest.raises(ImportError, match="progress=True needs tqdm"):
         progress_reporter(True, 10, expected_seconds=5.0)
+
+
+# ------------------------------------------------------------------ memory budget, CSV safety
+def test_blocks_are_counted_without_listing_them():
+    from twidgets.model.sweep import count_blocks
+
+    for shape, chunk in [((7,), 3), ((5, 4, 3), 5), ((2, 50), 7), ((10, 10), 1000), ((3, 4, 5), 1)]:
+        assert count_blocks(shape, chunk) == len(list(plan_blocks(shape, chunk)))
+
+
+def test_sweep_past_the_result_budget_is_refused_before_evaluating(pu200, monkeypatch):
+    from twidgets.model import sweep as sweep_module
+
+    calls = []
+    monkeypatch.setattr(sweep_module, "evaluate", lambda *a, **k: calls.append(1))
+    params = {RR: np.linspace(450, 40, 1000), BOOST: np.linspace(0, 1, 1000), "year": np.arange(2022, 2122)}
+    with pytest.raises(twidgets.ParameterError) as info:  # 10^8 points x 7 metrics x 8 B = 5.2 GiB
+        twidgets.sweep(pu200, params, progress=False)
+    msg = str(info.value)
+    fit = sweep_module.RESULT_BUDGET_BYTES // (8 * len(DEFAULT_METRICS))
+    assert "100,000,000 points" in msg and f"{fit:,} points" in msg
+    with pytest.raises(twidgets.ParameterError, match="and 3 repeats"):
+        twidgets.sweep(pu200, params, metrics=["f1", "power"], repeats=3, progress=False)
+    assert calls == []
+
+
+def test_single_repeat_spread_is_not_an_array_per_metric(result_2d):
+    # the spreads of a one-repeat sweep share one read-only zero
+    assert result_2d.spread("f1").shape == result_2d.shape and not result_2d.spread("f1").any()
+    assert result_2d._spreads["f1"].strides == (0, 0)
+
+
+def test_neutralise_cell_prefixes_exactly_the_formula_starts():
+    from twidgets.model.sweep_result import _restore_cell, neutralise_cell
+
+    for text in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx"):
+        assert neutralise_cell(text) == "'" + text and _restore_cell(neutralise_cell(text)) == text
+    for text in ("Global.f1", "'quoted", "a=b", " =x"):
+        assert neutralise_cell(text) == text and _restore_cell(text) == text
+
+
+# (a stage name may not start with "=": the tables refuse formulas; the other starts pass)
+@pytest.mark.parametrize("name", ["+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "+=HYPERLINK(1)"])
+def test_csv_neutralises_formula_looking_text_and_reads_it_back(pu200, tmp_path, name):
+    system = pu200.rename("Global", name)
+    key = f"{name}.reduction_ratio"
+    res = twidgets.sweep(system, {key: [50.0, 100.0], BOOST: [0.0, 0.5]}, metrics=["f1", "power"])
+    text = res.to_csv_text()
+    header = text.splitlines()[2]
+    first_cell = pd.read_csv(io.StringIO(text), comment="#", nrows=0).columns[0]
+    assert first_cell == "'" + key  # the one text cell a spreadsheet would run is prefixed
+    assert header.split(",")[1:] == [BOOST, "f1", "power"]
+    res.to_csv(tmp_path / "s.csv")
+    assert (tmp_path / "s.csv").read_text(encoding="utf-8") == text
+    back = SweepResult.from_csv(tmp_path / "s.csv")
+    assert list(back.params) == [key, BOOST]
+    assert _same(back.metric("power"), res.metric("power"))
+    # numbers, negative ones included, are written as numbers
+    neg = twidgets.sweep(pu200, {BOOST: [-0.5, 0.5]}, metrics=["f1"])
+    assert neg.to_csv_text().splitlines()[3].startswith("-0.5,")
+
+
+def test_csv_written_in_row_chunks_equals_one_dataframe(pu200, monkeypatch):
+    from twidgets.model import sweep_result
+
+    res = twidgets.sweep(pu200, {RR: np.linspace(450, 40, 7), BOOST: np.linspace(0, 1, 3)}, metrics=["f1"])
+    whole = res.to_csv_text()
+    monkeypatch.setattr(sweep_result, "CSV_ROWS_PER_WRITE", 4)
+    assert res.to_csv_text() == whole
+    assert len(whole.splitlines()) == 2 + 1 + 21
+
+
+def test_csv_to_a_path_replaces_atomically_and_leaves_no_temporary(result_2d, tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "out.csv"
+    target.write_text("old complete file\n")
+    real_replace = os.replace
+    seen = []
+
+    def replace(src, dst):
+        seen.append((os.path.dirname(src), os.path.basename(src), open(src).read() == result_2d.to_csv_text()))
+        assert target.read_text() == "old complete file\n"  # untouched until the rename
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result_2d.to_csv(target)
+    assert seen and seen[0][0] == str(tmp_path) and seen[0][2]
+    assert target.read_text(encoding="utf-8") == result_2d.to_csv_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    with pytest.raises(OSError):
+        result_2d.to_csv(tmp_path / "missing-dir" / "x.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

@@ -8,7 +8,19 @@ data-acquisition pipelines, with Jupyter widgets and a Voila app.
 
 __version__ = "0.1.0"
 
-from .model import Evaluation, ParameterError, SpecError, System, evaluate, list_systems, load_system
+from . import cms as _cms  # noqa: F401  (the CMS study registers its names with the core)
+from .model import (
+    Evaluation,
+    ParameterError,
+    SpecError,
+    SweepResult,
+    System,
+    evaluate,
+    list_systems,
+    load_system,
+    sensitivity,
+)
+from .model.sweep import sweep
 
 __all__ = [
     "System",
@@ -23,11 +35,3 @@ __all__ = [
     "SweepResult",
     "__version__",
 ]
-
-
-def __getattr__(name):
-    if name in ("sweep", "sensitivity", "SweepResult"):
-        from .model import sweep as _sweep_module
-
-        return getattr(_sweep_module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -39,6 +39,8 @@ import time
 import webbrowser
 from pathlib import Path
 
+from .model.io import DEFAULT_SYSTEM  # the system shown when none is given (one copy, in the core)
+
 __all__ = [
     "APP_NOTEBOOK",
     "TEMPLATE_ROOT",
@@ -69,8 +71,6 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent / "app_template"
 TEMPLATE = "twidgets"
 #: Environment variable through which the app notebook receives its system (name or absolute path).
 SYSTEM_ENV = "TWIDGETS_SYSTEM"
-#: System shown when none is given.
-DEFAULT_SYSTEM = "cms-hllhc-pu200"
 #: A kernel whose page is open but unused for this long (seconds) is shut down.
 CULL_IDLE_TIMEOUT = 600
 #: A kernel no page is connected to (its tab closed) is shut down after this long (seconds).
@@ -156,7 +156,8 @@ def resolve_system(system: str) -> str:
     another directory). Raises :class:`AppError` with a one-line message if the system cannot
     be loaded.
     """
-    from .model import SpecError, list_systems, load_system
+    from .model import SpecError, list_systems
+    from .model.io import resolve_system as load_system
 
     names = list_systems()
     if system in names:
@@ -227,10 +228,31 @@ def voila_command(
         f"--{km}.cull_interval={CULL_INTERVAL}",
         f"--{km}.cull_connected=True",
         f"--TwidgetsVoila.local_only={_is_loopback(host)}",
+        *plotly_arguments(),
     ]
     if preheat > 0:
         cmd += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
     return cmd
+
+
+def plotly_arguments() -> list[str]:
+    """Voila options that give the page one plotly.js, the installed plotly's, from a URL.
+
+    The app's figures (:class:`twidgets.widgets.plot.Plot`) need no plotly lab extension, so
+    its bundle is not sent (``extension_denylist``); the installed plotly's ``package_data``
+    is served under ``voila/labextensions/`` and the page is told that URL
+    (``extension_config``: read by ``static/plot.js``).
+    """
+    spec = importlib.util.find_spec("plotly")  # located, not imported
+    if spec is None or spec.origin is None:
+        raise AppError("plotly is not installed: pip install 'twidgets[app]'")
+    package_data = Path(spec.origin).resolve().parent / "package_data"
+    return [
+        "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
+        f"--VoilaConfiguration.extra_labextensions_path={package_data}",
+        "--VoilaConfiguration.extension_config",
+        "twidgetsPlotlyUrl=voila/labextensions/plotly.min.js",
+    ]
 
 
 def _one_line(text: str) -> str:

@@ -20,10 +20,13 @@ import json
 import math
 import os
 import sys
+import warnings
 
 import numpy as np
 
+from .executors import parse_connect_timeout
 from .model.errors import ParameterError, SpecError
+from .model.overrides import ExtrapolationWarning
 
 __all__ = ["main", "build_parser", "parse_assignment", "parse_range"]
 
@@ -79,12 +82,12 @@ def parse_range(text: str) -> tuple[str, np.ndarray]:
 
 def _load(name_or_path: str):
     """A bundled system by name, else a workbook path."""
-    from .model.io import list_systems, load_system
+    from .model.io import list_systems, resolve_system
 
     if name_or_path in list_systems():
-        return load_system(name_or_path)
+        return resolve_system(name_or_path)
     if os.path.isfile(name_or_path):
-        return load_system(os.path.abspath(name_or_path))
+        return resolve_system(os.path.abspath(name_or_path))
     if os.sep in name_or_path or name_or_path.lower().endswith((".xlsx", ".xlsm")):
         raise UsageError(f"no workbook at {name_or_path!r}")
     raise UsageError(f"{name_or_path!r} is neither a bundled system ({', '.join(list_systems())}) nor a workbook file")
@@ -173,6 +176,17 @@ def run_evaluate(args) -> int:
 
 
 # ---------------------------------------------------------------------------- sweep
+def _check_writable(path: str) -> None:
+    """Fail before sweeping when ``--out`` cannot be written (its directory must exist)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path!r}: it is a directory")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path!r}: no directory {folder!r}")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {path!r}: the directory {folder!r} is not writable")
+
+
 def run_sweep(args) -> int:
     """``twidgets sweep``: an N-D sweep written as CSV (with provenance comment lines)."""
     from .model.sweep import sweep
@@ -184,6 +198,8 @@ def run_sweep(args) -> int:
         if key in params:
             raise UsageError(f"--param {key} given twice")
         params[key] = values
+    if args.out:
+        _check_writable(args.out)
     executor = None
     closers = []
     try:
@@ -192,19 +208,24 @@ def run_sweep(args) -> int:
                 raise UsageError(f"--workers must be >= 1, got {args.workers}")
             from concurrent.futures import ProcessPoolExecutor
 
-            executor = ProcessPoolExecutor(max_workers=args.workers)
+            from .executors import cap_workers
+
+            workers, note = cap_workers(args.workers, tuple(len(v) for v in params.values()), args.repeats)
+            if note:
+                print(f"twidgets: note: {note}", file=sys.stderr)
+            executor = ProcessPoolExecutor(max_workers=workers)
             closers.append(executor.shutdown)
         elif args.scheduler:
-            if not args.connect_timeout > 0:
-                raise UsageError(f"--connect-timeout must be > 0 seconds, got {args.connect_timeout}")
             try:
-                from distributed import Client
+                from distributed import Client  # noqa: F401  (only to say what to install)
             except ImportError:
                 raise UsageError("--scheduler needs Dask: pip install 'twidgets[dask]'") from None
+            from .executors import SchedulerError, connect
+
             try:
-                executor = Client(args.scheduler, timeout=f"{args.connect_timeout}s")
-            except (OSError, TimeoutError) as exc:
-                raise UsageError(f"cannot connect to the Dask scheduler at {args.scheduler!r}: {exc}") from None
+                executor = connect(args.scheduler, args.connect_timeout)
+            except SchedulerError as exc:
+                raise UsageError(str(exc)) from None
             closers.append(executor.close)
         result = sweep(
             system,
@@ -289,16 +310,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sw.add_argument("--repeats", type=int, default=1, help="Monte-Carlo repeats (seeds SEED..SEED+K-1)")
     sw.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    sw.add_argument("--out", metavar="FILE.csv", help="write the CSV here (default: stdout)")
+    sw.add_argument(
+        "--out",
+        metavar="FILE.csv",
+        help="write the CSV here, atomically (temporary file renamed into place; default: stdout)",
+    )
     where = sw.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="evaluate on N local worker processes")
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="evaluate on N local worker processes (capped at the usable CPUs and the blocks of work)",
+    )
     where.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask cluster (tcp://host:port)")
     sw.add_argument(
         "--connect-timeout",
-        type=float,
+        type=parse_connect_timeout,
         default=10.0,
         metavar="SECONDS",
-        help="how long to try to reach --scheduler (default 10)",
+        help="bound, in seconds, on each wait for --scheduler: connecting, its first answer, "
+        "a worker to appear (default 10)",
     )
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=run_sweep)
@@ -312,8 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one line each, no source location."""
+    print(f"twidgets: warning: {_one_line(message)}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 bad arguments, 1 failure)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        warnings.filterwarnings("once", category=ExtrapolationWarning)
+        return _main(argv)
+
+
+def _main(argv) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

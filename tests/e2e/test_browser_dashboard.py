@@ -16,7 +16,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 # ---------------------------------------------------------------------------------- page helpers
 RENDERED = """() => {
   const n = (s) => document.querySelectorAll(s).length;
-  const ok = n('table.tw-detectors tr.tw-row') > 0
+  const ok = n('table.tw-detectors tr.tw-row') > 0  // rendered in the (hidden) Design tab
+    && n('.tw-plot') >= 4 && n('.tw-plot[data-tw-rev]') === n('.tw-plot')
     && n('.tw-histogram .js-plotly-plot .barlayer .point path') > 0
     && n('.tw-contour .js-plotly-plot .contourlayer path') > 0
     && document.querySelector('.twidgets-inspector .tw-f1') !== null;
@@ -36,8 +37,6 @@ WATCH = """() => {
                             f1: document.querySelector('.twidgets-inspector .tw-f1')?.textContent});
   }).observe(target, {subtree: true, childList: true, characterData: true});
 }"""
-
-ANYWIDGET_TIMEOUT = "Failed to initialize model"
 
 
 def _is_external(url: str) -> bool:
@@ -63,7 +62,10 @@ def _settled_text(page, selector, quiet_ms=1000, timeout_ms=20_000):
 
 
 def _number(page, selector):
-    return float(_text(page, selector).replace(",", ""))
+    """The full-precision number a span shows (its ``data-value``; the text has a unit prefix)."""
+    loc = page.locator(selector).first
+    value = loc.get_attribute("data-value")
+    return float(value if value is not None else loc.inner_text().strip().replace(",", ""))
 
 
 def _threshold_x(page):
@@ -78,39 +80,37 @@ def _threshold_x(page):
 
 @pytest.fixture(scope="module")
 def dashboard(browser, app_server, timings):
-    """The app's page, rendered. Retries (at most twice) only when anywidget's fixed 2 s
-    front-end initialisation timeout fired on a loaded machine; records how many were needed."""
-    retries = 0
-    for attempt in range(3):
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors, external = [], []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: external.append(r.url) if _is_external(r.url) else None)
-        start = time.monotonic()
-        page.goto(app_server.url, wait_until="commit", timeout=180_000)
-        try:
-            page.wait_for_function(RENDERED, timeout=180_000, polling=100)
-        except PlaywrightTimeout:
-            page.close()
-            if attempt < 2 and any(ANYWIDGET_TIMEOUT in e for e in errors):
-                retries += 1
-                continue
-            raise AssertionError(f"the dashboard did not render; page errors: {errors}") from None
-        wall = time.monotonic() - start
-        in_page = page.evaluate("() => window.__twRendered")
-        html_done = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
-        timings.record("first_render_ms_in_page", round(in_page, 1))
-        # of which: the server running the notebook and sending the page, then the widgets drawing
-        timings.record("page_html_received_ms_in_page", round(html_done, 1))
-        timings.record("widgets_drawn_after_html_ms", round(in_page - html_done, 1))
-        timings.record("first_render_s_wall", round(wall, 2))
-        timings.record("page_load_retries", retries)
-        page.evaluate(WATCH)
-        page.external_requests = external
-        page.page_errors = errors
-        yield page
+    """The app's page, rendered: opened once, never reloaded. Records the websocket bytes
+    received until every figure was drawn and every request for plotly.js."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors, external, plotly_requests, ws_bytes = [], [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: external.append(r.url) if _is_external(r.url) else None)
+    page.on("request", lambda r: plotly_requests.append(r.url) if "plotly" in r.url else None)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: ws_bytes.append(len(f))))
+    start = time.monotonic()
+    page.goto(app_server.url, wait_until="commit", timeout=180_000)
+    try:
+        page.wait_for_function(RENDERED, timeout=180_000, polling=100)
+    except PlaywrightTimeout:
         page.close()
-        return
+        raise AssertionError(f"the dashboard did not render; page errors: {errors}") from None
+    wall = time.monotonic() - start
+    page.ws_bytes_to_first_draw = sum(ws_bytes)
+    in_page = page.evaluate("() => window.__twRendered")
+    html_done = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
+    timings.record("first_render_ms_in_page", round(in_page, 1))
+    # of which: the server running the notebook and sending the page, then the widgets drawing
+    timings.record("page_html_received_ms_in_page", round(html_done, 1))
+    timings.record("widgets_drawn_after_html_ms", round(in_page - html_done, 1))
+    timings.record("first_render_s_wall", round(wall, 2))
+    timings.record("websocket_bytes_to_first_draw", page.ws_bytes_to_first_draw)
+    page.evaluate(WATCH)
+    page.external_requests = external
+    page.page_errors = errors
+    page.plotly_requests = plotly_requests
+    yield page
+    page.close()
 
 
 # ------------------------------------------------------------------------------------------ tests
@@ -219,6 +219,12 @@ def test_clicking_the_contour_map_updates_the_inspector(dashboard):
     assert float(_text(page, ".tw-boost-slider .widget-readout")) != boost_before
 
 
+def _tab(page, title):
+    """Show the dashboard's tab ``title`` (Explore, Design, Flow, Compare)."""
+    page.locator(".tw-tabs .lm-TabBar-tab", has_text=title).first.click()
+    page.wait_for_timeout(300)
+
+
 def _detector_cell(page, name, column):
     return page.locator(f'table.tw-detectors tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
 
@@ -226,6 +232,8 @@ def _detector_cell(page, name, column):
 def test_editing_detector_bytes_changes_the_power(dashboard):
     page = dashboard
     power_before = _text(page, ".twidgets-inspector .tw-power")
+    power_before_value = _number(page, ".twidgets-inspector .tw-power")
+    _tab(page, "Design")
     cell = _detector_cell(page, "Inner Tracker", "Data (bytes)").locator("input")
     cell.fill("4000000")
     cell.press("Enter")
@@ -234,7 +242,7 @@ def test_editing_detector_bytes_changes_the_power(dashboard):
         arg=[".twidgets-inspector .tw-power", power_before],
         timeout=60_000,
     )
-    assert _number(page, ".twidgets-inspector .tw-power") > float(power_before)
+    assert _number(page, ".twidgets-inspector .tw-power") > float(power_before_value)
     assert _detector_cell(page, "Inner Tracker", "Data (bytes)").locator("input").input_value() == "4000000"
     assert page.locator("table.tw-detectors td.tw-invalid").count() == 0
 
@@ -243,6 +251,7 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
     page = dashboard
     power_before = _settled_text(page, ".twidgets-inspector .tw-power")
     f1_before = _settled_text(page, ".twidgets-inspector .tw-f1")
+    _tab(page, "Design")
     cell = _detector_cell(page, "Outer Tracker PS", "Data (bytes)")
     cell.locator("input").fill("-5")
     cell.locator("input").press("Enter")
@@ -260,16 +269,50 @@ def test_invalid_value_shows_an_error_and_changes_nothing(dashboard):
         )
     message = cell.locator(".tw-error").inner_text()
     assert message.strip(), "the invalid cell has no message"
-    assert "Data (bytes)" in page.locator(".tw-errors").inner_text()
+    assert "Event size (B)" in page.locator(".tw-errors").inner_text()  # the column's display name
     page.wait_for_timeout(1500)  # any (wrong) recomputation would have landed by now
     assert _text(page, ".twidgets-inspector .tw-power") == power_before, "power changed after an invalid edit"
     assert _text(page, ".twidgets-inspector .tw-f1") == f1_before, "F1 changed after an invalid edit"
     # the typed text stays visible for fixing
     assert _detector_cell(page, "Outer Tracker PS", "Data (bytes)").locator("input").input_value() == "-5"
+    _tab(page, "Explore")
 
 
 def test_no_page_errors_and_nothing_fetched_from_the_network(dashboard):
     page = dashboard
-    errors = [e for e in page.page_errors if ANYWIDGET_TIMEOUT not in e]
-    assert not errors, errors
+    assert not page.page_errors, page.page_errors  # e.g. anywidget's "Failed to initialize model."
     assert not page.external_requests, page.external_requests
+
+
+def test_every_figure_is_drawn_from_one_plotly_js(dashboard):
+    page = dashboard
+    plots = page.locator(".tw-plot")
+    assert plots.count() == 5  # histogram, map, Pareto front, flow, compare
+    for i in range(plots.count()):
+        assert plots.nth(i).get_attribute("data-tw-rev") is not None
+        assert plots.nth(i).locator(".js-plotly-plot .main-svg").count() > 0
+    # the installed plotly's bundle, fetched once from the app's server, never sent over the websocket
+    assert len(page.plotly_requests) == 1, page.plotly_requests
+    assert page.plotly_requests[0].endswith("/voila/labextensions/plotly.min.js")
+    assert page.ws_bytes_to_first_draw < 1_500_000, page.ws_bytes_to_first_draw
+    # the plotly lab extension's own bundle is not loaded (denylisted)
+    assert (
+        page.evaluate(
+            "() => performance.getEntriesByType('resource').filter(r => /jupyterlab-plotly/.test(r.name)).length"
+        )
+        == 0
+    )
+
+
+def test_figures_export_as_png_and_svg(dashboard):
+    page = dashboard
+    for fmt, prefix in (("png", "data:image/png;base64,"), ("svg", "data:image/svg+xml,")):
+        url = page.evaluate(
+            "(fmt) => window.Plotly.toImage(document.querySelector('.tw-contour .js-plotly-plot'),"
+            " {format: fmt, width: 400, height: 300})",
+            fmt,
+        )
+        assert url.startswith(prefix) and len(url) > 1000, url[:80]
+    # the modebar's "download plot as a png" button is there
+    page.locator(".tw-histogram .js-plotly-plot").hover()
+    assert page.locator('.tw-histogram .modebar-btn[data-title="Download plot as a PNG"]').count() == 1

@@ -65,8 +65,9 @@ def lab(tmp_path_factory):
 
 def test_dashboard_renders_in_jupyterlab(browser, lab, timings):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
+    errors, plotly_requests = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: plotly_requests.append(r.url) if r.url.endswith("plotly.min.js") else None)
     try:
         start = time.monotonic()
         page.goto(lab + "lab/tree/app.ipynb", timeout=180_000)
@@ -82,7 +83,16 @@ def test_dashboard_renders_in_jupyterlab(browser, lab, timings):
         }""")
         page.wait_for_selector(".twidgets-dashboard", timeout=180_000)
         page.wait_for_selector(".twidgets-dashboard table.tw-detectors tr.tw-row", timeout=120_000)
+        # every figure drawn with data, from the plotly.js twidgets' server extension serves, fetched once
+        page.wait_for_function(
+            "() => { const p = document.querySelectorAll('.twidgets-dashboard .tw-plot');"
+            " return p.length >= 4 && [...p].every(e => e.dataset.twRev !== undefined)"
+            " && document.querySelectorAll('.tw-contour .contourlayer path').length > 0; }",
+            timeout=120_000,
+        )
         timings.record("jupyterlab_dashboard_s_wall", round(time.monotonic() - start, 2))
+        assert plotly_requests == [lab + "twidgets/static/plotly.min.js"], plotly_requests
+        assert not errors, errors
         assert page.locator(".twidgets-dashboard table.tw-detectors tr.tw-row").count() == 19
         assert page.locator(".twidgets-dashboard .twidgets-inspector").count() == 1
         assert page.locator(".twidgets-dashboard .twidgets-explorer").count() == 1

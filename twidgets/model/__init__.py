@@ -2,14 +2,23 @@
 
 Modules are small and named for what they compute: :mod:`spec` (the immutable System
 and its validation), :mod:`io` (workbooks, bundled systems), :mod:`curves`,
-:mod:`classifiers`, :mod:`complexity`, :mod:`technology`, :mod:`evaluate`,
-:mod:`metrics`, :mod:`sweep`, :mod:`scenarios`.
+:mod:`classifiers`, :mod:`complexity`, :mod:`technology`, :mod:`overrides` (checking and
+splitting evaluate's overrides), :mod:`evaluate` (propagation) and :mod:`evaluation`
+(its typed results), :mod:`metrics`, :mod:`sweep` (the grid runner),
+:mod:`sweep_result`, :mod:`sensitivity`, :mod:`scenarios`.
+
+``twidgets.model.sweep`` is the grid-runner module; the function is ``twidgets.sweep``
+(or ``twidgets.model.sweep.sweep``).
 """
 
+from . import sweep
 from .errors import ParameterError, SpecError
-from .evaluate import Evaluation, evaluate
+from .evaluate import evaluate
+from .evaluation import Evaluation, LinkResult, NodeResult
 from .io import list_systems, load_system
+from .sensitivity import sensitivity
 from .spec import System
+from .sweep_result import SweepResult
 
 __all__ = [
     "System",
@@ -19,18 +28,9 @@ __all__ = [
     "list_systems",
     "evaluate",
     "Evaluation",
+    "NodeResult",
+    "LinkResult",
     "sweep",
     "sensitivity",
     "SweepResult",
 ]
-
-
-def __getattr__(name):  # the sweep module pulls in more; import it on first use
-    if name in ("sweep", "sensitivity", "SweepResult"):
-        # importlib, not ``from . import sweep``: that re-enters this hook (infinite recursion).
-        # Once imported, ``twidgets.model.sweep`` is the submodule; the function is ``twidgets.sweep``.
-        import importlib
-
-        _sweep_module = importlib.import_module(".sweep", __name__)
-        return _sweep_module if name == "sweep" else getattr(_sweep_module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -144,6 +144,7 @@ def solve_gaussian(mean, scale, neg, pos, rho):
     Returns ``threshold, f0, f1`` like :func:`solve_sampled`.
     """
     shape, (mean, scale, neg, pos, rho) = _flat(mean, scale, neg, pos, rho)
+    scale = np.where(rho <= 0, 1.0, scale)  # nothing rejected: the scale is unused (params.field_in_use)
     w0, w1 = _weights(neg, pos)
 
     def g(t):

@@ -7,7 +7,7 @@ is everything before the *last* dot, so names may contain dots themselves.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,8 @@ __all__ = [
     "RULES",
     "split_param",
     "check_values",
+    "field_in_use",
+    "CONDITIONAL_FIELDS",
     "UNITS",
 ]
 
@@ -146,8 +148,11 @@ def _describe_bad(values: np.ndarray, ok: np.ndarray) -> str:
 def check_values(param: str, values, where: str) -> np.ndarray:
     """Validate a number or an array for ``param``; returns a float array.
 
-    Raises :class:`ParameterError` naming ``where`` and the rule on the first bad value.
+    Raises :class:`ParameterError` naming ``where`` and the rule on the first bad value;
+    booleans are not numbers (``True`` is refused, not taken as 1).
     """
+    if isinstance(values, (bool, np.bool_)) or np.asarray(values).dtype.kind == "b":
+        raise ParameterError(f"{where}: expected a number, got the boolean {values!r}")
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -169,9 +174,22 @@ def check_values(param: str, values, where: str) -> np.ndarray:
     return arr
 
 
-def is_number(value) -> bool:
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+#: Stage fields that only some classifiers use; :func:`field_in_use` says where.
+CONDITIONAL_FIELDS = frozenset({"skill_mean", "skill_scale", "skill_boost"})
+
+
+def field_in_use(classifier: str, field: str, row: Mapping[str, object]) -> bool:
+    """Whether ``field`` of a stage row takes part in the model (and so must obey :data:`RULES`).
+
+    The one rule for fields only some classifiers read: a Gaussian's ``skill_mean`` and
+    ``skill_scale`` only where it rejects events (``reduction_ratio`` > 1); ``skill_boost``
+    wherever a classifier selects (not on ``Dummy``). Elsewhere the cell may hold any
+    finite number or be blank (workbooks often carry 0 there). Every other field is
+    always in use.
+    """
+    if field in ("skill_mean", "skill_scale"):
+        rr = row.get("reduction_ratio")
+        return classifier == "Gaussian" and (rr is None or float(rr) > 1.0)  # type: ignore[arg-type]
+    if field == "skill_boost":
+        return classifier != "Dummy"
+    return True

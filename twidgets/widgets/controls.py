@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import contextlib
 
-from ..model import ParameterError, System, load_system
+from ..model import ParameterError, System
+from ..model.io import DEFAULT_SYSTEM, resolve_system
 
 __all__ = ["QuietObservers", "as_system", "DEFAULT_SYSTEM"]
-
-#: System a widget shows when none is given.
-DEFAULT_SYSTEM = "cms-hllhc-pu200"
 
 
 def as_system(system, widget: str) -> System:
     """A widget's ``system`` argument as a System: ``None`` (the default system), a bundled
     name or workbook path, or a System. Anything else is a :class:`ParameterError`."""
     if system is None:
-        system = load_system(DEFAULT_SYSTEM)
+        system = resolve_system(DEFAULT_SYSTEM)
     elif isinstance(system, str):
-        system = load_system(system)
+        system = resolve_system(system)
     if not isinstance(system, System):
         raise ParameterError(f"{widget} needs a System, got {type(system).__name__}")
     return system

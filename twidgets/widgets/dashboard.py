@@ -1,35 +1,52 @@
-"""Dashboard: the editor, the stage inspector, the sweep explorer and a flow view, linked.
+"""Dashboard: a headline, then tabs (Explore, Design, Flow, Compare) over one state.
 
-Links (ARCHITECTURE.md, data flow)::
+The state is a :class:`~.state.DashboardState`: one System plus a visible list of what-if
+overrides (from the inspector's sliders or a click on the map) with "Apply to system" and
+"Reset". Every view renders from it (ARCHITECTURE.md, data flow)::
 
-    picker (bundled system / seed scenario) --> Dashboard.system
-    SystemEditor.system ----------------------> Dashboard.system
-    Dashboard.system --> editor.system, inspector.system, explorer.system (debounced sweep)
-    StageInspector.evaluation --> flow (Sankey of events/s or bytes/s, power per stage)
-    SweepExplorer.selected --> inspector.overrides (a click on the map moves the inspector)
+    picker / upload / editor edit / Compare row --> state.load(...)     (overrides cleared)
+    inspector sliders, map click               --> state.overrides
+    state --> headline, what-if bar, editor grid (the system shown = what Download saves),
+              inspector, explorer (its current point), flow, the link "Copy link" copies
 
 >>> from twidgets.widgets import Dashboard
->>> Dashboard()          # cms-hllhc-pu200
+>>> Dashboard()                                        # cms-hllhc-pu200
+>>> Dashboard.from_query("system=cms-run3-pu60&Intermediate.reduction_ratio=100&tab=explore")
 """
 
 from __future__ import annotations
 
 import html
+import math
 
 import ipywidgets as widgets
 import traitlets
 
 from ..model import ParameterError, System, list_systems, load_system
+from ..model.display import format_value, label
 from ..model.scenarios import SCENARIOS, scenario
+from .compare import CompareView
 from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer
+from .export import export_html
 from .flow import FlowView
+from .headline import headline_html, headline_numbers
 from .inspector import StageInspector
+from .share import ShareBar
+from .state import TABS, DashboardState, View
 
-__all__ = ["Dashboard", "picker_options", "EDITED"]
+__all__ = ["Dashboard", "picker_options", "load_choice", "EDITED"]
 
 #: Picker value shown once the system was edited (no bundled system or scenario matches).
 EDITED = "edited"
+
+_LAYOUT_CSS = """<style>
+.twidgets-dashboard .tw-dash-top{position:sticky;top:0;z-index:20;background:#fff}
+.twidgets-dashboard .tw-whatif{font-size:13px}
+.twidgets-dashboard .tw-whatif .tw-whatif-item{background:#fff4d6;border:1px solid #e0c060;border-radius:3px;
+ padding:1px 5px;margin-right:6px;white-space:nowrap}
+.twidgets-dashboard .tw-dashboard-message .tw-error,.twidgets-dashboard .tw-dashboard-message .tw-warning{color:#b42318}
+</style>"""
 
 
 def picker_options() -> list[tuple[str, str]]:
@@ -49,75 +66,219 @@ def load_choice(value: str) -> System:
     raise ParameterError(f"unknown picker choice {value!r}; use 'system:<name>' or 'scenario:<name>'")
 
 
+def _same_point(overrides: dict, selected: dict) -> bool:
+    """Whether the what-if values still name the selected grid point (a browser slider may
+    echo a value back with a rounding error of a few ulps)."""
+    for key, value in selected.items():
+        v = overrides.get(key)
+        if v is None or not math.isclose(float(v), float(value), rel_tol=1e-9, abs_tol=1e-12):
+            return False
+    return True
+
+
+def _default_variants():
+    try:
+        from ..cms.variants import published_variants
+    except ImportError:  # pragma: no cover - the CMS study is part of the package
+        return []
+    return published_variants()
+
+
 class Dashboard(QuietObservers, widgets.VBox):
-    """The three widgets composed and linked, plus a Sankey flow and a system picker.
+    """Headline, what-if list and tabs over one :class:`DashboardState`.
 
     Parameters
     ----------
     system : System or str, optional
         Default: the bundled ``cms-hllhc-pu200``.
-    stage : str
+    stage : str, optional
         Stage the inspector shows first.
-    seed : int
-        Monte-Carlo seed shared by the inspector and the explorer.
-    debounce : float
-        Explorer recomputation delay (s) while a kernel loop runs; 0 = synchronous.
-    num : int
-        Grid points per explorer axis.
+    seed, debounce, num :
+        Monte-Carlo seed; explorer recomputation delay (s, 0 = synchronous); grid points per axis.
+    state : DashboardState, optional
+        Start from this state (system, overrides, view) instead of ``system``.
+    variants : list of Variant, optional
+        Rows of the Compare tab (default: the CMS study's nine published variants).
+    messages : sequence of str
+        Shown under the headline (e.g. what a link asked for that was ignored).
 
     Attributes
     ----------
-    editor, inspector, explorer, flow : the composed widgets.
-    picker : ipywidgets.Dropdown (class ``tw-system-picker``).
-    system : traitlets.Instance(System) -- the shared system (the editor's last valid one).
+    state : DashboardState -- the one source of truth.
+    editor, inspector, explorer, flow, compare : the composed widgets.
+    picker, headline, whatif, share, tabs, message : the dashboard's own controls.
     """
 
-    system = traitlets.Instance(System)
+    system = traitlets.Instance(System, help="the current system (without what-if overrides)")
+    overrides = traitlets.Dict(help="what-if values 'Stage.param' -> number shown on top of the system")
 
     def __init__(
         self,
-        system: System | None = None,
+        system: System | str | None = None,
         *,
-        stage: str = "Intermediate",
+        stage: str | None = None,
         seed: int = 0,
         debounce: float = 0.3,
         num: int = DEFAULT_NUM,
+        state: DashboardState | None = None,
+        variants=None,
+        messages=(),
         **kwargs,
     ):
         from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
 
-        system = as_system(system, "Dashboard")
-        self.editor = SystemEditor(system)
-        self.inspector = StageInspector(system, stage=stage, seed=seed)
-        self.explorer = SweepExplorer(system, seed=seed, debounce=debounce, num=num)
-        self.flow = FlowView(self.inspector.evaluation)
+        if state is None:
+            system = as_system(system, "Dashboard")
+            source = f"system:{system.name}" if system.name in list_systems() else EDITED
+            state = DashboardState(system, source, seed=seed)
+        self.state = state
+        view = state.view
+        system = state.system
+        self.editor = SystemEditor(state.shown_system())
+        self.inspector = StageInspector(
+            system, stage=view.stage or stage or "Intermediate", seed=state.seed, overrides=state.overrides
+        )
+        x = view.x or "Intermediate.reduction_ratio"
+        y = view.y or "Intermediate.skill_boost"
+        explorer_kw = dict(seed=state.seed, debounce=debounce, num=num, x_range=view.x_range, y_range=view.y_range)
+        if x not in system.parameters() or y not in system.parameters():
+            from .explorer import fallback_axes
+
+            x, y = fallback_axes(system)
+        self.explorer = SweepExplorer(self._explorer_system(x, y), x, y, view.metric, **explorer_kw)
+        self.flow = FlowView(state.evaluation())
+        self.compare = CompareView(
+            _default_variants() if variants is None else variants, on_pick=self._on_compare_pick, seed=state.seed
+        )
+        self._build_header()
+        self.message = widgets.HTML(self._messages_html(messages))
+        self.message.add_class("tw-dashboard-message")
+        explore = widgets.HBox(
+            [self.explorer, self.inspector], layout=widgets.Layout(flex_flow="row wrap", width="100%")
+        )
+        self.explorer.layout = widgets.Layout(flex="1 1 560px", min_width="0")
+        self.inspector.layout = widgets.Layout(flex="1 1 480px", min_width="0")
+        self.tabs = widgets.Tab(children=[explore, self.editor, self.flow, self.compare])
+        self.tabs.titles = tuple(TABS.values())
+        self.tabs.add_class("tw-tabs")
+        self.tabs.selected_index = list(TABS).index(view.tab)
+        top = widgets.VBox([self.top_bar, self.headline, self.whatif_box])
+        top.add_class("tw-dash-top")
+        super().__init__(children=[widgets.HTML(_LAYOUT_CSS), top, self.message, self.tabs], **kwargs)
+        self.add_class("twidgets-dashboard")
+        with self._hold():
+            self.system = system
+            self.overrides = dict(state.overrides)
+        self._render()
+
+        self.picker.observe(self._on_picker, names="value")
+        self._upload: tuple[System, str] | None = None
+        self.editor.on_load(self._on_upload)
+        self.editor.observe(self._on_editor, names="system")
+        self.observe(self._on_system, names="system")
+        self.observe(self._on_overrides, names="overrides")
+        self.inspector.observe(self._on_inspector, names="overrides")
+        self.inspector.observe(self._on_view, names="stage")
+        self.explorer.observe(self._on_selected, names="selected")
+        self.explorer.observe(self._on_view, names=["x", "y", "x_range", "y_range", "metric"])
+        self.tabs.observe(self._on_view, names="selected_index")
+
+    @classmethod
+    def from_query(cls, query: str, system: System | str | None = None, **kwargs) -> Dashboard:
+        """The dashboard a link asks for (``system``, ``scenario``, ``Stage.param=value``,
+        ``stage``, ``x``, ``y``, ``x_range``, ``y_range``, ``metric``, ``tab``, ``seed``);
+        what it ignored is named in the dashboard's message line. Nothing is evaluated
+        and no file is opened. ``system`` is shown when the link names none."""
+        state, messages = DashboardState.from_query(query, default=as_system(system, "Dashboard"))
+        return cls(state=state, messages=messages, **kwargs)
+
+    # ------------------------------------------------------------------ building
+    def _build_header(self):
         options = picker_options()
-        value = f"system:{system.name}" if system.name in list_systems() else EDITED
+        value = self.state.source if self.state.source in [v for _, v in options] else EDITED
         if value == EDITED:
             options = [("(edited system)", EDITED)] + options
         self.picker = widgets.Dropdown(
-            options=options, value=value, description="Load", layout=widgets.Layout(width="420px")
+            options=options, value=value, description="Load", layout=widgets.Layout(width="380px")
         )
         self.picker.add_class("tw-system-picker")
-        self.message = widgets.HTML()
-        self.message.add_class("tw-dashboard-message")
-        self._loaded = system
-        self.system = system
-        panel = widgets.Layout(flex="1 1 480px", min_width="420px")
-        self.inspector.layout = panel
-        self.explorer.layout = widgets.Layout(flex="1 1 560px", min_width="420px")
-        header = widgets.HBox([self.picker, self.message], layout=widgets.Layout(align_items="center"))
-        body = widgets.HBox([self.inspector, self.explorer], layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__(children=[header, self.editor, body, self.flow], **kwargs)
-        self.add_class("twidgets-dashboard")
+        self.baseline_button = widgets.Button(
+            description="Set as baseline", tooltip="compare the headline against what is shown now"
+        )
+        self.baseline_button.add_class("tw-set-baseline")
+        self.baseline_button.on_click(lambda _: self.set_baseline())
+        self.share = ShareBar(export=self.export_html)
+        self.share.layout = widgets.Layout(flex="1 1 360px")
+        self.top_bar = widgets.HBox(
+            [self.picker, self.baseline_button, self.share],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"),
+        )
+        self.headline = widgets.HTML()
+        self.headline.add_class("tw-headline-box")
+        self.whatif = widgets.HTML()
+        self.whatif.add_class("tw-whatif")
+        self.apply_button = widgets.Button(description="Apply to system", icon="check", button_style="warning")
+        self.apply_button.add_class("tw-apply")
+        self.reset_button = widgets.Button(description="Reset", icon="undo")
+        self.reset_button.add_class("tw-reset")
+        self.apply_button.on_click(lambda _: self.apply())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.whatif_box = widgets.HBox(
+            [self.whatif, self.apply_button, self.reset_button],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
 
-        self.picker.observe(self._on_picker, names="value")
-        self.editor.observe(self._on_editor, names="system")
-        self.observe(self._on_system, names="system")
-        self.inspector.observe(self._on_evaluation, names="evaluation")
-        self.explorer.observe(self._on_selected, names="selected")
+    @staticmethod
+    def _messages_html(messages) -> str:
+        return "".join(f'<div class="tw-warning">{html.escape(m)}</div>' for m in messages)
 
-    # ------------------------------------------------------------------ links
+    def _explorer_system(self, x: str | None = None, y: str | None = None) -> System:
+        """The system the map sweeps: the state's, with the what-if values off the map's axes."""
+        axes = {x or self.explorer.x, y or self.explorer.y}
+        ov = {k: v for k, v in self.state.overrides.items() if k not in axes}
+        key = (self.state.system, tuple(sorted(ov.items())))
+        cached = getattr(self, "_explorer_cache", None)
+        if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
+            return cached[1]
+        system = self.state.system.with_params(ov) if ov else self.state.system
+        self._explorer_cache = (key, system)
+        return system
+
+    # ------------------------------------------------------------------ actions
+    def load(self, system: System, source: str = EDITED) -> None:
+        """Show a new system (overrides cleared, selection cleared)."""
+        self.state.load(system, source)
+        self._render(system_changed=True)
+
+    def apply(self) -> None:
+        """Fold the what-if values into the system ("Apply to system")."""
+        if self.state.overrides:
+            self.state.apply()
+            self._render(system_changed=True)
+
+    def reset(self) -> None:
+        """Drop every what-if value ("Reset")."""
+        self.state.reset()
+        self._render()
+
+    def set_baseline(self) -> None:
+        """Measure the headline's changes against what is shown now."""
+        self.state.set_baseline()
+        self._render_headline()
+
+    def export_html(self) -> str:
+        """A self-contained HTML page of the headline and the figures (opens offline)."""
+        figures = [
+            (self.explorer.contour.layout.title.text or "Map", self.explorer.contour),
+            ("Pareto view", self.explorer.pareto),
+            (f"Stage {self.inspector.stage}", self.inspector.figure),
+            ("Flow", self.flow.figure),
+            ("Compare", self.compare.box.figure),
+        ]
+        link = f"?{self.state.to_query()}"
+        return export_html(f"twidgets: {self.state.title}", self.headline.value, figures, note=f"state: {link}")
+
+    # ------------------------------------------------------------------ reactions
     def _on_picker(self, change):
         if self._quiet or change["new"] == EDITED:
             return
@@ -126,35 +287,120 @@ class Dashboard(QuietObservers, widgets.VBox):
         except (ParameterError, ValueError, KeyError) as exc:
             self.message.value = f'<span class="tw-error">{html.escape(str(exc))}</span>'
             return
-        label = dict((v, k) for k, v in self.picker.options)[change["new"]]
-        self.message.value = f"loaded {html.escape(label)}"
-        self.explorer.selected = {}
-        self.inspector.overrides = {}
-        self._loaded = system
-        self.system = system
+        self.message.value = f"loaded {html.escape(dict((v, k) for k, v in self.picker.options)[change['new']])}"
+        self.load(system, change["new"])
+
+    def _on_upload(self, system, name):
+        self._upload = (system, name)  # the editor's system changes right after this
 
     def _on_editor(self, change):
-        self.system = change["new"]
+        upload, self._upload = self._upload, None
+        if self._quiet:
+            return
+        if upload is not None and upload[0] is change["new"]:
+            self.load(change["new"], f"upload:{upload[1]}")
+            return
+        # the grid shows the overrides folded in: an edit there makes them part of the system
+        self.load(change["new"], EDITED)
 
     def _on_system(self, change):
-        new = change["new"]
-        if self.editor.system is not new:
-            self.editor.system = new
-        if new is not self._loaded:
-            self._mark_edited()
-        self.inspector.system = new
-        self.explorer.system = new  # the explorer debounces its own sweep
+        if self._quiet:
+            return
+        self.load(change["new"], EDITED)
 
-    def _mark_edited(self):
-        with self._hold():
-            opts = list(self.picker.options)
-            if EDITED not in [v for _, v in opts]:
-                self.picker.options = [("(edited system)", EDITED)] + opts
-            self.picker.value = EDITED
+    def _on_overrides(self, change):
+        if self._quiet:
+            return
+        try:
+            self.state.set_overrides(change["new"])
+        except ParameterError as exc:
+            self.message.value = f'<span class="tw-error">{html.escape(str(exc))}</span>'
+            with self._hold():
+                self.overrides = dict(self.state.overrides)
+            return
+        self._render()
 
-    def _on_evaluation(self, change):
-        self.flow.evaluation = change["new"]
+    def _on_inspector(self, change):
+        if self._quiet:
+            return
+        try:
+            self.state.set_overrides(change["new"])
+        except ParameterError as exc:
+            self.message.value = f'<span class="tw-error">{html.escape(str(exc))}</span>'
+            return
+        self._render()
 
     def _on_selected(self, change):
-        if change["new"]:
-            self.inspector.overrides = dict(change["new"])
+        if self._quiet or not change["new"]:
+            return
+        self.state.set_overrides(dict(self.state.overrides, **change["new"]))
+        self._render()
+
+    def _on_compare_pick(self, variant):
+        self.load(variant.load(), f"variant:{variant.name}")
+
+    def _on_view(self, change=None):
+        ex = self.explorer
+        tab = list(TABS)[self.tabs.selected_index or 0]
+        self.state.view = View(tab, self.inspector.stage, ex.x, ex.y, tuple(ex.x_range), tuple(ex.y_range), ex.metric)
+        self.share.query = self.state.to_query()
+
+    # ------------------------------------------------------------------ rendering
+    def _render(self, system_changed: bool = False):
+        """Bring every view in line with the state."""
+        st = self.state
+        with self._hold():
+            self.system = st.system
+            self.overrides = dict(st.overrides)
+            shown = st.shown_system()
+            if self.editor.system is not shown and (system_changed or self.editor.system != shown):
+                self.editor.set_system(shown)
+            if system_changed:
+                self.explorer.selected = {}
+            elif self.explorer.selected and not _same_point(st.overrides, self.explorer.selected):
+                self.explorer.selected = {}  # the selection always names the point shown
+            if self.inspector.system is not st.system:
+                self.inspector.system = st.system
+            if self.inspector.overrides != st.overrides:
+                self.inspector.overrides = dict(st.overrides)
+            explorer_system = self._explorer_system()
+            if self.explorer.system is not explorer_system:
+                self.explorer.system = explorer_system
+            axes = (self.explorer.x, self.explorer.y)
+            self.explorer.current = {k: v for k, v in st.overrides.items() if k in axes}
+            self.flow.evaluation = st.evaluation()
+            value = st.source if st.source in [v for _, v in self.picker.options] else EDITED
+            if value == EDITED and EDITED not in [v for _, v in self.picker.options]:
+                self.picker.options = [("(edited system)", EDITED)] + list(self.picker.options)
+            self.picker.value = value
+            self.compare.current = next(
+                (i for i, v in enumerate(self.compare.variants) if st.source == f"variant:{v.name}"), -1
+            )
+        self._render_headline()
+        self._render_whatif()
+        self._on_view()
+
+    def _render_headline(self):
+        st = self.state
+        base = headline_numbers(st.baseline_evaluation())
+        name = st.baseline_source.partition(":")[2] or st.baseline.name
+        self.headline.value = headline_html(headline_numbers(st.evaluation()), base, title=st.title, baseline_name=name)
+
+    def _render_whatif(self):
+        ov = self.state.overrides
+        if not ov:
+            self.whatif.value = (
+                '<span class="tw-whatif-none">No what-if values: the numbers are the system\'s own.</span>'
+            )
+            self.apply_button.disabled = self.reset_button.disabled = True
+            return
+        items = []
+        for key, value in ov.items():
+            was = self.state.system.param(key)
+            items.append(
+                f'<span class="tw-whatif-item" data-key="{html.escape(key)}" data-value="{float(value)!r}" '
+                f'title="{html.escape(key)}">{html.escape(label(key))} = {html.escape(format_value(key, value))} '
+                f"<small>(system: {html.escape(format_value(key, was))})</small></span>"
+            )
+        self.whatif.value = f"<b>What-if:</b> {''.join(items)}"
+        self.apply_button.disabled = self.reset_button.disabled = False

@@ -25,10 +25,12 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import ParameterError, System
-from ..model.params import RULES, UNITS, split_param
+from ..model.display import axis_title, format_quantity, format_value
+from ..model.display import label as _name
+from ..model.params import RULES, split_param
 from ..model.scenarios import SCENARIOS
 from .controls import QuietObservers, as_system
-from .figures import FigureBox, updating
+from .plot import Plot, PlotEvent, PlotFigure
 
 __all__ = ["SweepExplorer", "METRIC_CHOICES", "default_range", "fallback_axes", "grid", "snap", "progress_chunk"]
 
@@ -95,10 +97,31 @@ def progress_chunk(points: int) -> int:
     return max(2601, -(-int(points) // 10))
 
 
+#: Marker of the clicked grid point: a white disc with a thick black ring (visible on any colour).
+SELECTED_MARKER = dict(size=15, color="white", symbol="circle", line=dict(color="black", width=3))
+#: Marker of the current operating point (system + what-if values): a cyan diamond.
+CURRENT_MARKER = dict(size=17, color="#00e5ff", symbol="diamond", line=dict(color="black", width=1.5))
+CURRENT_NAME = "current operating point"
+SELECTED_NAME = "selected grid point"
+
+
 def _label(key: str) -> str:
-    node, param = split_param(key)
-    unit = UNITS.get(param, "")
-    return f"{key} ({unit})" if unit else key
+    return axis_title(key)
+
+
+def front_note(front, x_span: float, y_span: float) -> str:
+    """Why a Pareto front says little, or ``""``: fewer than three distinct points, or one
+    metric that barely moves along it (< 1 % of its range over the grid)."""
+    n = len(front)
+    if n < 3:
+        return f"degenerate front: {n} distinct point{'s' if n != 1 else ''}"
+    fx = float(front.iloc[:, 0].max() - front.iloc[:, 0].min())
+    fy = float(front.iloc[:, 1].max() - front.iloc[:, 1].min())
+    if x_span > 0 and fx < 0.01 * x_span:
+        return "degenerate front: the power hardly changes along it (F1 improves at no cost)"
+    if y_span > 0 and fy < 0.01 * y_span:
+        return "degenerate front: F1 hardly changes along it"
+    return ""
 
 
 def _running_loop():
@@ -146,6 +169,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     seed = traitlets.Int(0)
     debounce = traitlets.Float(0.3)
     selected = traitlets.Dict()
+    current = traitlets.Dict(
+        help="the operating point shown, {x param: value, y param: value}; empty: the system's own values"
+    )
     result = traitlets.Any(None, read_only=True)
     status = traitlets.Unicode("")
 
@@ -182,7 +208,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.observe(self._on_axis_param, names=["x", "y"])
         self.observe(self._on_change, names=["system", "x_range", "y_range", "repeats", "seed"])
         self.observe(self._on_view_change, names=["metric", "sigma"])
-        self.observe(self._on_selected, names="selected")
+        self.observe(self._on_selected, names=["selected", "current"])
         self.recompute()
 
     # ------------------------------------------------------------------ building
@@ -234,7 +260,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.download = widgets.HTML()
         self.download.add_class("tw-download-csv")
 
-        contour = go.FigureWidget(
+        contour = go.Figure(
             data=[
                 go.Contour(
                     name="map",
@@ -254,47 +280,42 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 for s in SCENARIOS
             ]
             + [
-                go.Scatter(
-                    x=[],
-                    y=[],
-                    mode="markers",
-                    name="selected",
-                    marker=dict(
-                        size=16, color="rgba(0,0,0,0)", symbol="circle-open", line=dict(color="black", width=3)
-                    ),
-                )
+                go.Scatter(x=[], y=[], mode="markers", name=CURRENT_NAME, marker=CURRENT_MARKER, hoverinfo="skip"),
+                go.Scatter(x=[], y=[], mode="markers", name=SELECTED_NAME, marker=SELECTED_MARKER, hoverinfo="skip"),
             ],
             layout=go.Layout(
                 height=430, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
             ),
         )
-        self.contour_box = FigureBox(contour)
-        self.contour_box.add_class("tw-contour")
-        pareto = go.FigureWidget(
+        self.contour_plot = Plot(contour)
+        self.contour_plot.add_class("tw-contour")
+        pareto = go.Figure(
             data=[
-                go.Scatter(x=[], y=[], mode="markers", name="grid points", marker=dict(size=4, color="lightgray")),
-                go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
                 go.Scatter(
-                    x=[], y=[], mode="markers", name="selected", marker=dict(size=14, color="black", symbol="x")
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name="dominated grid points",
+                    marker=dict(size=4, color="#bbbbbb"),
+                    opacity=0.35,
                 ),
+                go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
+                go.Scatter(x=[], y=[], mode="markers", name=CURRENT_NAME, marker=CURRENT_MARKER, hoverinfo="skip"),
+                go.Scatter(x=[], y=[], mode="markers", name=SELECTED_NAME, marker=SELECTED_MARKER, hoverinfo="skip"),
             ],
             layout=go.Layout(
                 height=330,
                 margin=dict(l=60, r=10, t=40, b=50),
                 title="Pareto front",
-                xaxis_title="scaled power (MW)",
+                xaxis_title=axis_title("scaled_power", "MW"),
                 yaxis_title="F1 score",
                 legend=dict(orientation="h", y=-0.25, x=0.0),
             ),
         )
-        self.pareto_box = FigureBox(pareto)
-        self.pareto_box.add_class("tw-pareto")
-
-        self.contour.data[0].on_click(self._on_click)
-        for trace in self.contour.data[1 : 1 + len(SCENARIOS)]:
-            trace.on_click(self._on_click)
-        self.pareto.data[0].on_click(self._on_pareto_click)
-        self.pareto.data[1].on_click(self._on_pareto_click)
+        self.pareto_plot = Plot(pareto)
+        self.pareto_plot.add_class("tw-pareto")
+        self.contour_plot.on_click(self._on_click)
+        self.pareto_plot.on_click(self._on_pareto_click)
 
         self.x_picker.observe(lambda c: self._from_control("x", c["new"]), names="value")
         self.y_picker.observe(lambda c: self._from_control("y", c["new"]), names="value")
@@ -321,17 +342,17 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 widgets.HBox([self.progress, self.status_html, self.download]),
             ]
         )
-        return [axes, self.contour_box, self.selected_html, self.pareto_box]
+        return [axes, self.contour_plot, self.selected_html, self.pareto_plot]
 
     @property
-    def contour(self) -> go.FigureWidget:
-        """The live map FigureWidget (renewed once when a page first shows it)."""
-        return self.contour_box.figure
+    def contour(self) -> PlotFigure:
+        """The map (a ``go.Figure``, drawn by :attr:`contour_plot`; ``update``/``batch_update`` changes are drawn)."""
+        return self.contour_plot.figure
 
     @property
-    def pareto(self) -> go.FigureWidget:
-        """The live Pareto FigureWidget."""
-        return self.pareto_box.figure
+    def pareto(self) -> PlotFigure:
+        """The Pareto view (a ``go.Figure``, drawn by :attr:`pareto_plot`)."""
+        return self.pareto_plot.figure
 
     def _controls_from_traits(self):
         with self._hold():
@@ -429,6 +450,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         return (self.x, self.y, self.x_range, self.y_range, self.repeats, self.seed, id(self.system))
 
     _result_key = None
+    #: Why the Pareto front says little ("" when it does not), set by each draw.
+    front_note = ""
 
     def schedule(self):
         """Recompute after ``debounce`` seconds (restarting the wait on every call) when an
@@ -522,8 +545,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         title = f"{label}{f' ({unit})' if unit else ''}"
         if self.sigma > 0:
             title += f", smoothed (sigma {self.sigma:g})"
-        with updating(fig):
-            # plain lists: plotly.js draws them everywhere (typed-array buffers failed in Voila)
+        with fig.batch_update():
             fig.data[0].update(
                 x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(), colorbar=dict(title=f"{label} {unit}".strip())
             )
@@ -538,12 +560,21 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         r = self.result
         power = np.asarray(r.metric("scaled_power")) / 1e6
         f1 = np.asarray(r.metric("f1"))
-        front = r.pareto(x="scaled_power", y="f1")
-        with updating(self.pareto):
+        # ties (grid points with equal power and F1) resolved: one point each on the front
+        front = r.pareto(x="scaled_power", y="f1").drop_duplicates(subset=["scaled_power", "f1"])
+        front = front.reset_index(drop=True)
+        note = front_note(
+            front[["scaled_power", "f1"]],
+            float(np.nanmax(power) - np.nanmin(power)) * 1e6,
+            float(np.nanmax(f1) - np.nanmin(f1)),
+        )
+        with self.pareto.batch_update():
             self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
             self.pareto.data[1].update(
                 x=(np.asarray(front["scaled_power"]) / 1e6).tolist(), y=np.asarray(front["f1"]).tolist()
             )
+            self.pareto.layout.title = "Pareto front: scaled power vs F1" + (f" ({note})" if note else "")
+        self.front_note = note
         self._front = front
         self._draw_selected()
 
@@ -555,14 +586,41 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             return px, py
         return None, None
 
+    def current_point(self) -> tuple[float, float]:
+        """The operating point shown (x, y): :attr:`current` where it names the axes, else
+        the system's own values."""
+        cur = self.current
+        x = float(cur[self.x]) if self.x in cur else float(self.system.param(self.x))
+        y = float(cur[self.y]) if self.y in cur else float(self.system.param(self.y))
+        return x, y
+
+    def _draw_current(self):
+        from ..model import evaluate
+
+        xs, ys = self._grids
+        cx, cy = self.current_point()
+        inside = xs.size and self._inside(cx, xs) and self._inside(cy, ys)
+        point = ([cx], [cy]) if inside else ([], [])
+        with self.contour.batch_update():
+            self.contour.data[-2].update(x=point[0], y=point[1])
+        if inside:
+            ev = evaluate(self.system, {self.x: cx, self.y: cy}, seed=self.seed)
+            ppoint = ([float(ev.scaled_power) / 1e6], [float(ev.f1)])
+        else:
+            ppoint = ([], [])
+        with self.pareto.batch_update():
+            self.pareto.data[2].update(x=ppoint[0], y=ppoint[1])
+
     def _draw_selected(self):
         sel = self.selected
         marker = self.contour.data[-1]
+        if self.result is not None:
+            self._draw_current()
         if not sel or self.result is None or set(sel) != {self.x, self.y}:
-            with updating(self.contour):
+            with self.contour.batch_update():
                 marker.x, marker.y = [], []
-            with updating(self.pareto):
-                self.pareto.data[2].update(x=[], y=[])
+            with self.pareto.batch_update():
+                self.pareto.data[3].update(x=[], y=[])
             self.selected_html.value = "click the map to pick a point"
             return
         xs, ys = self._grids
@@ -576,15 +634,17 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             spread = f' &plusmn; <span class="tw-selected-spread" data-value="{sd!r}">{sd:.2g}</span>'
         power = float(np.asarray(r.metric("scaled_power"))[ix, iy])
         f1 = float(np.asarray(r.metric("f1"))[ix, iy])
-        with updating(self.contour):
+        with self.contour.batch_update():
             marker.x, marker.y = [float(xs[ix])], [float(ys[iy])]
-        with updating(self.pareto):
-            self.pareto.data[2].update(x=[power / 1e6], y=[f1])
+        with self.pareto.batch_update():
+            self.pareto.data[3].update(x=[power / 1e6], y=[f1])
         self.selected_html.value = (
-            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
-            f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'
-            f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
-            f"scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}"
+            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(_name(self.x))} = '
+            f"{html.escape(format_value(self.x, xs[ix]))}</span>, "
+            f'<span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(_name(self.y))} = '
+            f"{html.escape(format_value(self.y, ys[iy]))}</span>; "
+            f'{label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
+            f"scaled power {html.escape(format_quantity(power, 'W'))}, F1 {f1:.3f}"
         )
 
     def _update_download(self):
@@ -609,21 +669,23 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.selected = {self.x: float(xs[ix]), self.y: float(ys[iy])}
         return self.selected
 
-    def _on_click(self, trace, points, state=None):
-        """plotly click on the map (or on a scenario marker): select the nearest grid point."""
-        if not points.xs:
+    def _on_click(self, event: PlotEvent):
+        """A click on the map (or on a scenario marker): select the nearest grid point."""
+        points = [p for p in event.on_trace(*range(1 + len(SCENARIOS))) if p.x is not None and p.y is not None]
+        if not points or self.result is None:
             return
-        self.select(points.xs[0], points.ys[0])
+        self.select(float(points[0].x), float(points[0].y))
 
-    def _on_pareto_click(self, trace, points, state=None):
-        """plotly click on the Pareto view: select that grid point on the map."""
-        if not points.point_inds or self.result is None:
+    def _on_pareto_click(self, event: PlotEvent):
+        """A click on the Pareto view (front or grid points): select that grid point on the map."""
+        points = [p for p in event.on_trace(0, 1) if isinstance(p.index, int)]
+        if not points or self.result is None:
             return
-        i = points.point_inds[0]
-        if trace is self.pareto.data[1]:
-            row = self._front.iloc[i]
+        point = points[0]
+        if point.trace == 1:
+            row = self._front.iloc[point.index]
             self.select(row[self.x], row[self.y])
         else:
             xs, ys = self._grids
-            ix, iy = np.unravel_index(i, (xs.size, ys.size))
+            ix, iy = np.unravel_index(point.index, (xs.size, ys.size))
             self.select(xs[ix], ys[iy])

@@ -24,8 +24,9 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation
-from .figures import FigureBox, updating
+from ..model.display import format_quantity
 from .panels import format_rate
+from .plot import Plot, PlotFigure
 
 __all__ = ["UNITS", "stream_shares", "flow_nodes", "flow_links", "sankey_arguments", "FlowView"]
 
@@ -231,7 +232,7 @@ class FlowView(widgets.VBox):
     """A Sankey of an :class:`Evaluation` with an events/s | bytes/s toggle.
 
     Traits: ``evaluation`` (a scalar Evaluation), ``unit`` ("events" or "bytes").
-    The FigureWidget is ``.figure`` inside a box with class ``tw-flow``.
+    The figure is ``.figure``, drawn by ``.plot`` (a :class:`~twidgets.widgets.plot.Plot` with class ``tw-flow``).
     """
 
     evaluation = traitlets.Instance(Evaluation, allow_none=True)
@@ -239,12 +240,12 @@ class FlowView(widgets.VBox):
 
     def __init__(self, evaluation: Evaluation | None = None, unit: str = "events", **kwargs):
         self._shape = None
-        figure = go.FigureWidget(data=[go.Sankey()], layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
-        self.box = FigureBox(figure, layout=widgets.Layout(width="100%"))
-        self.box.add_class("tw-flow")
+        figure = go.Figure(data=[go.Sankey()], layout=go.Layout(height=380, margin=dict(l=10, r=10, t=40, b=10)))
+        self.plot = Plot(figure, layout=widgets.Layout(width="100%"))
+        self.plot.add_class("tw-flow")
         self.unit_toggle = widgets.ToggleButtons(options=list(UNITS.items()), value=unit, description="Width")
         self.unit_toggle.add_class("tw-flow-unit")
-        super().__init__(children=[self.unit_toggle, self.box], **kwargs)
+        super().__init__(children=[self.unit_toggle, self.plot], **kwargs)
         self.add_class("twidgets-flow")
         traitlets.link((self.unit_toggle, "value"), (self, "unit"))
         self.unit = unit
@@ -252,9 +253,9 @@ class FlowView(widgets.VBox):
         self.evaluation = evaluation
 
     @property
-    def figure(self) -> go.FigureWidget:
-        """The live Sankey FigureWidget (renewed once when a page first shows it)."""
-        return self.box.figure
+    def figure(self) -> PlotFigure:
+        """The Sankey (a ``go.Figure``; changes made with ``update``/``batch_update`` are drawn)."""
+        return self.plot.figure
 
     def _redraw(self, change=None):
         ev = self.evaluation
@@ -263,11 +264,12 @@ class FlowView(widgets.VBox):
         args = sankey_arguments(ev, self.unit)
         title = (
             f"{ev.system.name or 'system'}: {'events/s' if self.unit == 'events' else 'bytes/s'} "
-            f"through the stages; power {ev.power / 1e6:.4g} MW"
+            f"through the stages; scaled power {format_quantity(ev.scaled_power, 'W')} on {ev.year} technology "
+            f"({format_quantity(ev.power, 'W')} today)"
         )
         shape = (args["node"]["label"], args["link"]["source"], args["link"]["target"], args["valuesuffix"])
         trace = self.figure.data[0]
-        with updating(self.figure):
+        with self.figure.batch_update():
             if shape == self._shape:  # same graph: only the numbers move (cheaper to validate)
                 trace.link.value = args["link"]["value"]
                 trace.link.customdata = args["link"]["customdata"]

@@ -3,7 +3,7 @@
 The widget is thin: every number comes from :func:`twidgets.evaluate` with scalar
 overrides (``"Stage.param" -> value``); the histograms are binned once per classifier
 (:mod:`.histograms`) and a slider step only moves bins and the threshold line inside one
-``FigureWidget.batch_update()``.
+``figure.batch_update()``, which sends the figure to the browser once.
 
 >>> from twidgets.widgets import StageInspector
 >>> inspector = StageInspector(twidgets.load_system("cms-hllhc-pu200"), stage="Intermediate")
@@ -22,11 +22,12 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation, ParameterError, System, evaluate
+from ..model.display import label, quantity, stage_label
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
-from .figures import FigureBox, updating
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
+from .plot import Plot, PlotFigure
 
 __all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides"]
 
@@ -51,7 +52,15 @@ def stage_choices(system: System) -> list[tuple[str, str]]:
     """(label, stage name) for a picker: selecting stages first, pass-through (Dummy) ones after."""
     stages = [system.node(n) for n in system.stage_names]
     ordered = [n for n in stages if n.classifier != "Dummy"] + [n for n in stages if n.classifier == "Dummy"]
-    return [(f"{n.name} ({n.classifier})", n.name) for n in ordered]
+    return [
+        (
+            f"{stage_label(n.name)} ({n.classifier})"
+            if stage_label(n.name) == n.name
+            else f"{stage_label(n.name)}: {n.name} ({n.classifier})",
+            n.name,
+        )
+        for n in ordered
+    ]
 
 
 def clean_overrides(old: System | None, new: System, overrides: dict) -> dict:
@@ -193,7 +202,7 @@ class StageInspector(QuietObservers, widgets.VBox):
             style={"description_width": "initial"},
         )
         self.scale_slider.add_class("tw-scale-slider")
-        figure = go.FigureWidget(
+        figure = go.Figure(
             data=[
                 go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
                 go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6),
@@ -208,7 +217,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                 legend=dict(orientation="h", y=1.12, x=0.0),
             ),
         )
-        self.histogram = FigureBox(figure)
+        self.histogram = Plot(figure)
         self.histogram.add_class("tw-histogram")
         self.headline = widgets.HTML()
         self.headline.add_class("tw-headline")
@@ -237,8 +246,8 @@ class StageInspector(QuietObservers, widgets.VBox):
         return [sliders, self.histogram, numbers, self.message]
 
     @property
-    def figure(self) -> go.FigureWidget:
-        """The live histogram FigureWidget (renewed once when a page first shows it)."""
+    def figure(self) -> PlotFigure:
+        """The histogram (a ``go.Figure``; changes made with ``update``/``batch_update`` are drawn)."""
         return self.histogram.figure
 
     # ------------------------------------------------------------------ validation
@@ -311,6 +320,15 @@ class StageInspector(QuietObservers, widgets.VBox):
             self.stage_picker.options = stage_choices(self.system)
             self.stage_picker.value = self.stage
             node = self.system.node(self.stage)
+            for slider, param in (
+                (self.rr_slider, "reduction_ratio"),
+                (self.boost_slider, "skill_boost"),
+                (self.mean_slider, "skill_mean"),
+                (self.scale_slider, "skill_scale"),
+            ):
+                key = f"{self.stage}.{param}"
+                slider.description = label(key)
+                slider.tooltip = f"{key}: {quantity(key).help}"
             rr = float(self.value("reduction_ratio"))
             lo, hi = _log_bounds(rr)
             self.rr_slider.min, self.rr_slider.max = lo, hi
@@ -385,11 +403,11 @@ class StageInspector(QuietObservers, widgets.VBox):
         fig = self.figure
         if node.classifier == "Dummy":
             threshold = None
-            with updating(fig):
+            with fig.batch_update():
                 for trace in fig.data:
                     trace.x, trace.y = [], []
                 fig.layout.shapes = []
-                fig.layout.title = f"{stage}: pass-through (keeps every event)"
+                fig.layout.title = f"{stage_label(stage)}: pass-through (keeps every event)"
         else:
             scores = ev.classifier(stage)
             threshold = float(scores.threshold)
@@ -401,7 +419,7 @@ class StageInspector(QuietObservers, widgets.VBox):
             else:
                 pos_x, pos_w = bp.placed(boost - reference)
             null_x, null_w = bn.placed()
-            with updating(fig):
+            with fig.batch_update():
                 fig.data[0].update(x=null_x.tolist(), y=bn.counts.tolist(), width=null_w)
                 fig.data[1].update(x=pos_x.tolist(), y=bp.counts.tolist(), width=pos_w)
                 fig.layout.shapes = [
@@ -418,7 +436,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                     )
                 ]
                 fig.layout.title = (
-                    f"{stage} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
+                    f"{stage_label(stage)} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
                     f"threshold {threshold:.4f}"
                 )
         self.headline.value = headline_html(ev, threshold, stage)

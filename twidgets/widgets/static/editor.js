@@ -1,10 +1,13 @@
 // SystemEditor front end (twidgets). Plain ES module: no imports, nothing fetched.
 //
 // Draws the detectors and trigger-stage tables from the synced traits (columns,
-// column_kinds, detectors, stages, year, errors, choices, status) and sends what the
-// user does as custom messages: edit (on `change`: Enter or blur), add_row, delete_row,
-// upload (file bytes in the buffers) and download (answered with the .xlsx bytes).
+// column_labels, column_kinds, detectors, stages, year, errors, choices, status,
+// not_saved) and sends what the user does as anywidget commands (experimental.invoke):
+// _on_edit (on `change`: Enter or blur), _on_add_row, _on_delete_row, _on_revert,
+// _on_upload (file bytes in the buffers) and _on_download (answered with the .xlsx bytes).
 // Validation is done in Python by the model; this file only shows its verdict.
+// An edit the kernel does not confirm (no answer, or an error) stays in its cell, marked,
+// with a message and a Retry button: nothing typed is dropped without a word.
 
 const TABLES = [
   ["detectors", "Detectors", "table tw-detectors", "+ Add detector"],
@@ -27,15 +30,12 @@ function option(select, value, label) {
 }
 
 function errorText(err) {
-  if (err.source) return `${err.source}: ${err.message}`;
-  const where = [];
-  if (err.sheet) where.push(err.sheet);
-  if (err.row !== null && err.row !== undefined) where.push(`row ${err.row}`);
-  if (err.column) where.push(err.column);
-  return (where.length ? where.join(", ") + ": " : "") + err.message;
+  if (err.text) return err.text;
+  const where = err.source || err.where;
+  return (where ? where + ": " : "") + err.message;
 }
 
-function render({ model, el }) {
+function render({ model, el, experimental }) {
   el.classList.add("twidgets-editor");
   const root = make("div", "tw-editor-root");
 
@@ -60,16 +60,23 @@ function render({ model, el }) {
   revert.type = "button";
   revert.title = "Drop the invalid edits and show the last valid system again";
   revert.hidden = true;
+  const notSaved = make("span", "tw-not-saved");
+  notSaved.hidden = true;
   const status = make("span", "tw-editor-status");
   status.setAttribute("role", "status");
-  bar.append(yearLabel, uploadLabel, download, revert, status);
+  bar.append(yearLabel, uploadLabel, download, notSaved, revert, status);
 
   const summary = make("div", "tw-errors");
   summary.setAttribute("aria-live", "polite");
+  // edits typed here that the kernel has not confirmed: key -> {table, row, column, value, why}
+  const unsent = new Map();
+  const unsentNote = make("div", "tw-unsent-note");
+  unsentNote.setAttribute("role", "alert");
+  unsentNote.hidden = true;
 
   const tables = {};
   const controls = new Map(); // data-key -> focusable control, rebuilt on every redraw
-  root.append(bar, summary);
+  root.append(bar, unsentNote, summary);
   for (const [key, title, className] of TABLES) {
     const section = make("section", "tw-section");
     section.appendChild(make("h4", "tw-title", title));
@@ -83,12 +90,68 @@ function render({ model, el }) {
   }
   el.appendChild(root);
 
-  function send(msg, buffers) {
-    model.send(msg, undefined, buffers);
+  // One command to Python; resolves to [answer, buffers]. Rejects when no answer comes in
+  // time (kernel busy, disconnected or dead) or the command could not run at all
+  // (answer.applied false). An invalid value is applied to the draft: answered, not rejected.
+  const answerMs = () => 1000 * (model.get("answer_timeout") || 60);
+
+  async function call(name, msg, { buffers = [], timeout = answerMs() } = {}) {
+    if (!experimental || !experimental.invoke) throw new Error("this Jupyter front end cannot send commands");
+    const [answer, out] = await experimental.invoke(name, msg, { buffers, signal: AbortSignal.timeout(timeout) });
+    if (!answer || !answer.applied) throw new Error((answer && answer.error) || "the kernel could not apply it");
+    return [answer, out];
   }
 
-  function sendEdit(table, row, column, value) {
-    send({ type: "edit", table, row, column, value });
+  function reason(err) {
+    if (err && (err.name === "TimeoutError" || err.name === "AbortError")) {
+      return "no answer from the kernel (it may be busy, disconnected or dead)";
+    }
+    return (err && err.message) || String(err);
+  }
+
+  // Run a command; a failure is said in the status line. Returns the answer or null.
+  async function run(name, msg, what, options) {
+    try {
+      return await call(name, msg, options);
+    } catch (err) {
+      status.textContent = `${what} failed: ${reason(err)}`;
+      status.classList.add("tw-failed");
+      return null;
+    }
+  }
+
+  // An edit not confirmed within answer_timeout is marked "not applied" in its cell; the
+  // answer is still awaited (ten times as long) and, if it comes, clears the mark. Only the
+  // newest edit of a cell decides its mark (a late answer to an older one changes nothing).
+  const latest = new Map(); // cell key -> token of its newest edit
+  let tokens = 0;
+  async function sendEdit(table, row, column, value) {
+    const key = `${table}\u0000${row}\u0000${column}`;
+    const token = ++tokens;
+    latest.set(key, token);
+    const newest = () => latest.get(key) === token;
+    const mark = (why) => unsent.set(key, { table, row, column, value, why });
+    status.classList.remove("tw-failed");
+    if (unsent.has(key)) mark(unsent.get(key).why); // the newest text is what Retry sends
+    const timer = setTimeout(() => {
+      if (!newest()) return;
+      mark("no answer from the kernel yet (it may be busy, disconnected or dead)");
+      redraw();
+    }, answerMs());
+    try {
+      await call("_on_edit", { table, row, column, value }, { timeout: 10 * answerMs() });
+      if (newest()) unsent.delete(key);
+    } catch (err) {
+      if (newest()) mark(reason(err));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (newest()) redraw();
+  }
+
+  async function retryUnsent() {
+    const edits = [...unsent.values()];
+    for (const e of edits) await sendEdit(e.table, e.row, e.column, e.value);
   }
 
   // ---------------------------------------------------------------- cells
@@ -208,16 +271,19 @@ function render({ model, el }) {
     const columns = (model.get("columns") || {})[key] || [];
     const kinds = (model.get("column_kinds") || {})[key] || {};
     const help = (model.get("column_help") || {})[key] || {};
+    const labels = (model.get("column_labels") || {})[key] || {};
     const rows = model.get(key) || [];
     const nameColumn = columns.find((c) => kinds[c] === "name");
     table.replaceChildren();
 
     const head = make("thead");
     const hr = make("tr");
+    hr.appendChild(make("th", "tw-rownum", "#"));
     for (const c of columns) {
-      const th = make("th", "", c);
+      const th = make("th", "", labels[c] || c);
       th.dataset.column = c;
-      if (help[c] && help[c].title) th.title = help[c].title;
+      const title = help[c] && help[c].title ? help[c].title : c;
+      th.title = labels[c] && labels[c] !== c ? `${title} (workbook column "${c}")` : title;
       hr.appendChild(th);
     }
     hr.appendChild(make("th", "tw-actions", ""));
@@ -234,11 +300,20 @@ function render({ model, el }) {
         tr.classList.add("tw-invalid-row");
         tr.title = rowError;
       }
+      tr.appendChild(make("td", "tw-rownum", String(index + 1)));
       for (const c of columns) {
         const td = make("td");
         td.dataset.column = c;
-        const value = row[c] === undefined || row[c] === null ? "" : String(row[c]);
+        const shown = row[c] === undefined || row[c] === null ? "" : String(row[c]);
+        const pending = unsent.get(`${key}\u0000${index}\u0000${c}`);
+        if (pending && pending.value === shown) unsent.delete(`${key}\u0000${index}\u0000${c}`); // it did land
+        const stillUnsent = unsent.get(`${key}\u0000${index}\u0000${c}`);
+        const value = stillUnsent ? String(stillUnsent.value) : shown;
         td.append(...makeControl(key, index, c, kinds[c] || "extra", value, rowName, help[c]));
+        if (stillUnsent) {
+          td.classList.add("tw-unsent");
+          td.title = `not applied: ${stillUnsent.why}`;
+        }
         const messages = cellErrors.get(`${key}\u0000${index}\u0000${c}`);
         if (messages) {
           td.classList.add("tw-invalid");
@@ -253,7 +328,7 @@ function render({ model, el }) {
       del.type = "button";
       del.title = `Delete ${rowName || "this row"}`;
       del.setAttribute("aria-label", del.title);
-      del.addEventListener("click", () => send({ type: "delete_row", table: key, row: index }));
+      del.addEventListener("click", () => run("_on_delete_row", { table: key, row: index }, `deleting ${rowName}`));
       actions.appendChild(del);
       tr.appendChild(actions);
       body.appendChild(tr);
@@ -262,11 +337,11 @@ function render({ model, el }) {
     const foot = make("tfoot");
     const fr = make("tr");
     const ftd = make("td");
-    ftd.colSpan = columns.length + 1;
+    ftd.colSpan = columns.length + 2;
     const add = make("button", "tw-add-row", addLabel);
     add.type = "button";
     add.dataset.table = key;
-    add.addEventListener("click", () => send({ type: "add_row", table: key }));
+    add.addEventListener("click", () => run("_on_add_row", { table: key }, addLabel.replace("+ ", "")));
     ftd.appendChild(add);
     fr.appendChild(ftd);
     foot.appendChild(fr);
@@ -275,13 +350,45 @@ function render({ model, el }) {
   }
 
   function drawYear(cellErrors) {
-    year.value = model.get("year") || "";
-    year.dataset.value = year.value;
+    const shown = model.get("year") || "";
+    const pending = unsent.get("global\u00000\u0000Year");
+    if (pending && String(pending.value) === shown) unsent.delete("global\u00000\u0000Year");
+    const stillUnsent = unsent.get("global\u00000\u0000Year");
+    year.value = stillUnsent ? String(stillUnsent.value) : shown;
+    yearCell.classList.toggle("tw-unsent", !!stillUnsent);
+    year.dataset.value = shown;
     year.dataset.key = "global\u00000\u0000Year";
     yearCell.querySelectorAll(".tw-error").forEach((n) => n.remove());
     const messages = cellErrors.get("global\u00000\u0000Year");
     yearCell.classList.toggle("tw-invalid", !!messages);
     if (messages) yearCell.appendChild(make("span", "tw-error", messages.join("; ")));
+  }
+
+  function drawUnsent() {
+    unsentNote.replaceChildren();
+    unsentNote.hidden = unsent.size === 0;
+    if (!unsent.size) return;
+    const items = [...unsent.values()];
+    const labels = model.get("column_labels") || {};
+    const text = items.map((e) => `${(labels[e.table] || {})[e.column] || e.column} = "${e.value}"`).join(", ");
+    unsentNote.appendChild(
+      make(
+        "span",
+        "",
+        `${items.length} edit${items.length === 1 ? "" : "s"} not applied (${text}): ${items[0].why}. ` +
+          "They are kept here. ",
+      ),
+    );
+    const retry = make("button", "tw-retry", "Retry");
+    retry.type = "button";
+    retry.addEventListener("click", retryUnsent);
+    unsentNote.appendChild(retry);
+  }
+
+  function drawNotSaved() {
+    const lost = model.get("not_saved") || [];
+    notSaved.hidden = lost.length === 0;
+    notSaved.textContent = lost.length ? `Download will not keep: ${lost.join("; ")}` : "";
   }
 
   function drawSummary() {
@@ -327,7 +434,10 @@ function render({ model, el }) {
     for (const [key, label, , addLabel] of TABLES) drawTable(key, label, addLabel, cellErrors, rowErrors);
     drawYear(cellErrors);
     drawSummary();
+    drawUnsent();
+    drawNotSaved();
     status.textContent = model.get("status") || "";
+    status.classList.remove("tw-failed");
     if (keep) {
       const target = controls.get(keep.key);
       if (target) {
@@ -358,34 +468,54 @@ function render({ model, el }) {
     if (!file) return;
     const limit = model.get("max_upload_bytes");
     status.textContent = `reading ${file.name}…`;
-    if (limit && file.size > limit) {
-      send({ type: "upload", name: file.name, size: file.size }); // Python answers with the message
-    } else {
-      const data = await file.arrayBuffer();
-      send({ type: "upload", name: file.name, size: file.size }, [data]);
-    }
+    status.classList.remove("tw-failed");
+    // over the limit: no bytes sent, Python answers with the message
+    const buffers = limit && file.size > limit ? [] : [await file.arrayBuffer()];
     upload.value = "";
+    await run("_on_upload", { name: file.name, size: file.size }, `loading ${file.name}`, {
+      buffers,
+      timeout: 3 * answerMs(),
+    });
   });
 
-  download.addEventListener("click", () => send({ type: "download" }));
-  revert.addEventListener("click", () => send({ type: "revert" }));
+  download.addEventListener("click", async () => {
+    status.classList.remove("tw-failed");
+    const result = await run("_on_download", {}, "download", { timeout: 3 * answerMs() });
+    if (result && result[0].ok) save(result[0], result[1]);
+  });
+  revert.addEventListener("click", () => {
+    unsent.clear();
+    run("_on_revert", {}, "revert");
+  });
 
-  function onCustom(msg, buffers) {
-    if (!msg || msg.type !== "download" || !buffers || !buffers.length) return;
+  function save(answer, buffers) {
+    if (!buffers || !buffers.length) return;
     const blob = new Blob([buffers[0]], {
       type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     });
     const url = URL.createObjectURL(blob);
     const a = make("a");
     a.href = url;
-    a.download = msg.name || "system.xlsx";
+    a.download = answer.name || "system.xlsx";
     document.body.appendChild(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  const traits = ["columns", "column_kinds", "column_help", "detectors", "stages", "year", "errors", "choices", "status"];
+  const traits = [
+    "columns",
+    "column_labels",
+    "column_kinds",
+    "column_help",
+    "detectors",
+    "stages",
+    "year",
+    "errors",
+    "choices",
+    "status",
+    "not_saved",
+  ];
   let pending = false;
   function schedule() {
     // traits of one update arrive together; draw once
@@ -397,12 +527,10 @@ function render({ model, el }) {
     });
   }
   for (const t of traits) model.on(`change:${t}`, schedule);
-  model.on("msg:custom", onCustom);
   redraw();
 
   return () => {
     for (const t of traits) model.off(`change:${t}`, schedule);
-    model.off("msg:custom", onCustom);
   };
 }
 

@@ -1,0 +1,119 @@
+"""How the nodes of a system connect: references, the sink, cycles, liveness, order.
+
+Detectors feed the stage named in their ``Category``; each stage feeds the stage named in
+its ``Output``; exactly one stage (the sink, storage) has an empty ``Output``. Every
+check raises :class:`SpecError` at the row and column to fix.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from .errors import SpecError
+
+__all__ = ["check_topology", "topological_order"]
+
+
+def _check_references(det_rows: list, stg_rows: list, stage_names: list) -> list:
+    """Unknown Category / Output names and self-loops; returns the indices of the sinks."""
+    stage_set = set(stage_names)
+    for i, r in enumerate(det_rows):
+        if r["output"] not in stage_set:
+            raise SpecError(
+                f"unknown Category {r['output']!r}: it must name a stage of the Triggers sheet "
+                f"({', '.join(stage_names)})"
+                if r["output"]
+                else "empty cell: which stage does this detector feed?",
+                sheet="Detectors",
+                row=i + 2,
+                column="Category",
+            )
+    sinks = []
+    for i, r in enumerate(stg_rows):
+        out = r["output"]
+        if out == "":
+            sinks.append(i)
+        elif out == r["name"]:
+            raise SpecError(f"stage {out!r} outputs to itself", sheet="Triggers", row=i + 2, column="Output")
+        elif out not in stage_set:
+            raise SpecError(
+                f"unknown Output {out!r}: it must name another stage "
+                f"({', '.join(stage_names)}) or be empty for the sink",
+                sheet="Triggers",
+                row=i + 2,
+                column="Output",
+            )
+    return sinks
+
+
+def _check_one_sink(sinks: list, stage_names: list) -> None:
+    if not sinks:
+        raise SpecError(
+            "no sink: exactly one stage must have an empty Output (storage, e.g. 'Disk')",
+            sheet="Triggers",
+            column="Output",
+        )
+    if len(sinks) > 1:
+        names = ", ".join(f"{stage_names[i]!r} (row {i + 2})" for i in sinks)
+        raise SpecError(
+            f"several sinks: {names} have an empty Output; exactly one stage may",
+            sheet="Triggers",
+            row=sinks[1] + 2,
+            column="Output",
+        )
+
+
+def _check_acyclic(stg_rows: list, stage_names: list) -> None:
+    g = nx.DiGraph()
+    g.add_nodes_from(stage_names)
+    g.add_edges_from((r["name"], r["output"]) for r in stg_rows if r["output"])
+    try:
+        cycle = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        return
+    members = [u for u, _ in cycle]
+    first = min(stage_names.index(m) for m in members)
+    raise SpecError(
+        f"cycle: {' -> '.join(members + [members[0]])}; outputs must lead to the sink",
+        sheet="Triggers",
+        row=first + 2,
+        column="Output",
+    )
+
+
+def _check_live(det_rows: list, stg_rows: list) -> None:
+    """Every stage must receive events from some detector."""
+    output_of = {r["name"]: r["output"] for r in stg_rows}
+    live: set = set()
+    for start in {r["output"] for r in det_rows}:
+        node = start
+        while node and node not in live:
+            live.add(node)
+            node = output_of[node]
+    for i, r in enumerate(stg_rows):
+        if r["name"] not in live:
+            raise SpecError(
+                f"stage {r['name']!r} receives no events: no detector's Category and no "
+                "upstream stage's Output leads to it; connect it or delete the row",
+                sheet="Triggers",
+                row=i + 2,
+                column="Name",
+            )
+
+
+def check_topology(det_rows: list, stg_rows: list) -> None:
+    """References name stages, one sink, no cycle, every stage fed (in that order)."""
+    stage_names = [r["name"] for r in stg_rows]
+    sinks = _check_references(det_rows, stg_rows, stage_names)
+    _check_one_sink(sinks, stage_names)
+    _check_acyclic(stg_rows, stage_names)
+    _check_live(det_rows, stg_rows)
+
+
+def topological_order(names: list, outputs: dict) -> list:
+    """``names`` (detectors first, in table order) sorted so every node precedes its output."""
+    g = nx.DiGraph()
+    g.add_nodes_from(names)
+    g.add_edges_from((n, o) for n, o in outputs.items() if o)
+    index = {n: i for i, n in enumerate(names)}
+    return list(nx.lexicographical_topological_sort(g, key=lambda n: index[n]))
