@@ -10,17 +10,9 @@ import time
 
 import psutil
 import pytest
-from app_server import AppProcess, free_port
+from app_server import FIGURES_DRAWN, AppProcess, free_port
 
-# the page has run the notebook and its widgets are on screen (figures drawn: either figure widget)
-PAGE_READY = """() => {
-  const figures = document.querySelectorAll('.tw-plot, .js-plotly-plot');
-  if (!document.querySelector('.twidgets-inspector .tw-f1') || figures.length === 0) return false;
-  for (const f of figures) {
-    if (f.classList.contains('tw-plot') ? !f.hasAttribute('data-tw-rev') : !f.querySelector('.main-svg')) return false;
-  }
-  return true;
-}"""
+PAGE_READY = FIGURES_DRAWN
 
 
 @pytest.fixture(scope="module")
