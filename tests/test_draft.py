@@ -168,7 +168,7 @@ def test_several_problems_are_listed_one_per_cell(draft):
         ("global", 0, "Year"),
     }
     year = next(p for p in problems if p.table == "global")
-    assert year.where == "Year"
+    assert year.where == "Technology year"  # the display name of the Global sheet's Year
 
 
 def test_rename_stage_moves_references_along(draft, pu200):

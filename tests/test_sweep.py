@@ -117,7 +117,11 @@ def test_repeats_use_k_seeds_and_report_their_spread(pu200):
     for m in ("f1", "power"):
         stack = np.stack([ev.metric(m) for ev in evs])
         np.testing.assert_allclose(res.metric(m), stack.mean(axis=0), rtol=1e-12)
-        np.testing.assert_allclose(res.spread(m), stack.std(axis=0, ddof=1), rtol=1e-9, atol=1e-15)
+        # power hardly depends on the seed (every stage keeps exactly input/RR, to the event): its
+        # spread may be pure round-off, so it is compared relative to the power itself
+        np.testing.assert_allclose(
+            res.spread(m), stack.std(axis=0, ddof=1), rtol=1e-9, atol=1e-12 * np.abs(stack).max()
+        )
     assert (res.spread("f1") > 0).all()
 
 

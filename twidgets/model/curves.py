@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -77,7 +78,7 @@ class TabulatedCurve:
 
     energy: tuple
     efficiency: tuple
-    _interp: object = field(default=None, compare=False, repr=False, hash=False)
+    _interp: Any = field(default=None, compare=False, repr=False, hash=False)
 
     def __post_init__(self):
         e = np.asarray(self.energy, dtype=float)

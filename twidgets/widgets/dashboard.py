@@ -22,9 +22,9 @@ import math
 import ipywidgets as widgets
 import traitlets
 
+from ..cms.scenarios import SCENARIOS, scenario
 from ..model import ParameterError, System, list_systems, load_system
 from ..model.display import format_value, label
-from ..model.scenarios import SCENARIOS, scenario
 from .compare import CompareView
 from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer

@@ -44,10 +44,10 @@ import ipywidgets
 import traitlets
 from anywidget.experimental import command
 
-from ..model.classifiers import CALIBRATIONS, CLASSIFIER_KINDS
 from ..model.complexity import NAMED as NAMED_COMPLEXITIES
 from ..model.errors import SpecError
 from ..model.io import read_workbook
+from ..model.registry import calibration_names, classifier_kinds
 from ..model.spec import System
 from .controls import as_system
 from .draft import SystemDraft
@@ -298,9 +298,9 @@ class SystemEditor(anywidget.AnyWidget):
     def _choices(self) -> dict[str, list[str]]:
         return {
             "stages": self._draft.stage_choices(),
-            "classifiers": list(CLASSIFIER_KINDS),
+            "classifiers": list(classifier_kinds()),
             "complexities": list(NAMED_COMPLEXITIES),
-            "calibrations": list(CALIBRATIONS),
+            "calibrations": list(calibration_names()),
         }
 
     def _push(self, problems: list[Problem], status: str) -> None:

@@ -24,11 +24,11 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
+from ..cms.scenarios import SCENARIOS
 from ..model import ParameterError, System
 from ..model.display import axis_title, format_quantity, format_value
 from ..model.display import label as _name
 from ..model.params import RULES, split_param
-from ..model.scenarios import SCENARIOS
 from .controls import QuietObservers, as_system
 from .plot import Plot, PlotEvent, PlotFigure
 

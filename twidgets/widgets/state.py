@@ -66,7 +66,7 @@ class QueryState:
 
 
 def _scenarios():
-    from ..model.scenarios import SCENARIOS
+    from ..cms.scenarios import SCENARIOS
 
     return SCENARIOS
 

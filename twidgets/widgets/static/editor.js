@@ -41,7 +41,7 @@ function render({ model, el, experimental }) {
 
   // toolbar: year, upload, download, status
   const bar = make("div", "tw-toolbar");
-  const yearLabel = make("label", "tw-year-label", "Year ");
+  const yearLabel = make("label", "tw-year-label", "Technology year ");
   const yearCell = make("span", "tw-year-cell");
   const year = make("input", "tw-year");
   year.type = "text";
