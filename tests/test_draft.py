@@ -79,8 +79,8 @@ def test_column_help_says_what_blank_means_and_lists_choices(draft):
     assert help_["Skill mean"]["placeholder"] == "0" and help_["Skill variance"]["placeholder"] == "1"
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
     assert ">= 1" in help_["Reduction Ratio"]["title"]
-    assert "(Dummy, Gaussian)" in help_["Classifier"]["title"]
-    assert "(a, b)" in help_["Calibration"]["title"]
+    assert "(Dummy; Gaussian)" in help_["Classifier"]["title"]
+    assert "(a; b)" in help_["Calibration"]["title"]
     assert help_["Data (bytes)"]["title"].startswith("Event size (B): bytes per event")
 
 

@@ -810,6 +810,10 @@ def test_revert_drops_pending_edits(editor, pu200):
 
 def test_column_help_describes_blank_optional_cells(editor):
     help_ = editor.column_help["stages"]
+    # every registered classifier kind is named in the tooltip, with its description
+    for kind in editor.choices["classifiers"]:
+        description = twidgets.model.registry.classifier_kind(kind).description
+        assert f"{kind}: {description}" in help_["Classifier"]["title"]
     assert help_["Samples"]["placeholder"] == "50000"
     assert help_["Skill boost"]["placeholder"] == "0"
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
@@ -920,6 +924,10 @@ def test_editor_js_in_chromium(pu200, tmp_path):
 
         def cell(table, name, column):
             return root.locator(f'table.tw-{table} tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
+
+        # a blank calibration reads as the column's default (from the model, not the ESM)
+        blank = cell("stages", "Intermediate", "Calibration").locator("option").first
+        assert blank.inner_text() == f"({ed.column_help['stages']['Calibration']['placeholder']})" == "(published)"
 
         # invalid edit: marked, message beside the cell and in the summary, text kept
         rr = cell("stages", "Intermediate", "Reduction Ratio")
