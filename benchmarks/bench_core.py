@@ -59,6 +59,18 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(out)
 
 
+def timed_side_by_side(fns: dict, repeat: int) -> dict:
+    """Medians of several functions run in turn (round-robin), so load on a shared machine
+    falls on each of them alike."""
+    out: dict = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            out[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=7)
@@ -70,9 +82,15 @@ def main(argv=None) -> None:
     s = twidgets.load_system("cms-hllhc-pu200")
     twidgets.evaluate(s)
     n = max(50, args.repeat * 20)
-    one = timed(lambda: twidgets.evaluate(s), n)
-    numeric = timed(lambda: twidgets.evaluate(s, {"Global.skill_boost": 0.3}), n)
-    structural = timed(lambda: twidgets.evaluate(s, {"Global.complexity": "hlt-gpu"}), n)
+    side = timed_side_by_side(
+        {
+            "one": lambda: twidgets.evaluate(s),
+            "numeric": lambda: twidgets.evaluate(s, {"Global.skill_boost": 0.3}),
+            "structural": lambda: twidgets.evaluate(s, {"Global.complexity": "hlt-gpu"}),
+        },
+        n,
+    )
+    one, numeric, structural = side["one"], side["numeric"], side["structural"]
     with_stage = timed(lambda: s.with_stage("Global", complexity="hlt-gpu"), max(10, args.repeat * 3))
     with_number = timed(lambda: s.with_stage("Intermediate", reduction_ratio=60.0), max(10, args.repeat * 3))
     det, stg, glob = s.detectors, s.stages, s.globals

@@ -71,3 +71,37 @@ def test_curve_table_holds_the_measured_points():
         assert ranges.loc[obj, "min"] == pytest.approx(lo, abs=0.2) and ranges.loc[obj, "max"] == pytest.approx(
             hi, abs=0.2
         )
+
+
+_WHERE = (
+    "import sys, json; sys.path.insert(0, sys.argv[1]) if sys.argv[1] else None; import twidgets; "
+    "from twidgets.model import io; s = twidgets.load_system('cms-hllhc-pu200'); "
+    "print(json.dumps([twidgets.__file__, str(io.data_path('cms-hllhc-pu200.xlsx')), io.list_systems(), repr(s)]))"
+)
+
+
+@pytest.mark.parametrize("how", ["source checkout on sys.path", "installed (editable) package"])
+def test_checkout_and_editable_install_find_the_top_level_data(how, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    path = str(ROOT) if how.startswith("source") else ""
+    r = subprocess.run([sys.executable, "-c", _WHERE, path], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    module, data, names, system = json.loads(r.stdout)
+    assert Path(module).is_relative_to(ROOT / "twidgets")
+    assert Path(data) == ROOT / "data" / "cms-hllhc-pu200.xlsx"
+    assert names == twidgets.list_systems() and "cms-hllhc-pu200" in names
+    assert system.startswith("<System 'cms-hllhc-pu200'")
+
+
+def test_data_path_names_what_is_bundled():
+    from twidgets import SpecError
+    from twidgets.model.io import data_path
+
+    assert data_path("l1t_turn_on_points.csv").is_file()
+    for bad in ("nope.xlsx", "../pyproject.toml", "data/cms-hllhc-pu200.xlsx"):
+        with pytest.raises(SpecError, match="no bundled data file") as info:
+            data_path(bad)
+        assert "cms-hllhc-pu200.xlsx" in str(info.value)

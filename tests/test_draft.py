@@ -79,8 +79,8 @@ def test_column_help_says_what_blank_means_and_lists_choices(draft):
     assert help_["Skill mean"]["placeholder"] == "0" and help_["Skill variance"]["placeholder"] == "1"
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
     assert ">= 1" in help_["Reduction Ratio"]["title"]
-    assert "(Dummy, Gaussian)" in help_["Classifier"]["title"]
-    assert "(a, b)" in help_["Calibration"]["title"]
+    assert "(Dummy; Gaussian)" in help_["Classifier"]["title"]
+    assert "(a; b)" in help_["Calibration"]["title"]
     assert help_["Data (bytes)"]["title"].startswith("Event size (B): bytes per event")
 
 
@@ -168,7 +168,7 @@ def test_several_problems_are_listed_one_per_cell(draft):
         ("global", 0, "Year"),
     }
     year = next(p for p in problems if p.table == "global")
-    assert year.where == "Year"
+    assert year.where == "Technology year"  # the display name of the Global sheet's Year
 
 
 def test_rename_stage_moves_references_along(draft, pu200):

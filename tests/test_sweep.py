@@ -444,3 +444,24 @@ def test_csv_to_a_path_replaces_atomically_and_leaves_no_temporary(result_2d, tm
     with pytest.raises(OSError):
         result_2d.to_csv(tmp_path / "missing-dir" / "x.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_sweep_memory_does_not_grow_with_the_grid_beyond_its_results(pu200):
+    import tracemalloc
+
+    def peak(n):
+        params = {RR: np.linspace(450, 40, n), BOOST: np.linspace(0, 1, n)}
+        tracemalloc.start()
+        try:
+            res = twidgets.sweep(pu200, params, metrics=["f1"], progress=False)
+            return tracemalloc.get_traced_memory()[1], res
+        finally:
+            tracemalloc.stop()
+
+    twidgets.sweep(pu200, {RR: [50.0]}, metrics=["f1"], progress=False)  # classifier samples built once
+    small, _ = peak(60)  # 3,600 points: one block
+    large, res = peak(400)  # 160,000 points: ten blocks of 16,384
+    result_growth = 8 * (400**2 - 60**2)  # the one result array (f1 means)
+    # evaluating the whole grid at once would need ~20 B per point and node (~80 MiB here)
+    assert large - small < result_growth + 16 * 2**20, (small, large)
+    assert res.metric("f1").shape == (400, 400)

@@ -140,6 +140,8 @@ def select(
 
 def contingency(tn: Values, fn: Values, fp: Values, tp: Values) -> np.ndarray:
     """``[[tn, fn], [fp, tp]]`` stacked on two trailing axes (events/s)."""
+    if all(np.ndim(x) == 0 for x in (tn, fn, fp, tp)):  # one point: no broadcasting to do
+        return np.array([[tn, fn], [fp, tp]], dtype=float)
     parts = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (tn, fn, fp, tp)))
     return np.stack(parts, axis=-1).reshape(parts[0].shape + (2, 2))
 
@@ -282,7 +284,6 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
     year = numeric.get((None, "year"), resolved.system.year)
     return Evaluation(
         resolved.system,
-        resolved.patched,
         int(seed),
         dict(overrides or {}),
         resolved.shape,

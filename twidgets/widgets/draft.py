@@ -349,7 +349,7 @@ class SystemDraft:
 
 
 def _one_of(values) -> str:
-    return f" ({', '.join(values)})" if values else ""
+    return f" ({'; '.join(values)})" if values else ""
 
 
 def _number_or(value, fallback: float) -> float:

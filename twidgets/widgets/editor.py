@@ -47,7 +47,7 @@ from anywidget.experimental import command
 from ..model.complexity import NAMED as NAMED_COMPLEXITIES
 from ..model.errors import SpecError
 from ..model.io import read_workbook
-from ..model.registry import calibration_names, classifier_kinds
+from ..model.registry import calibration_names, classifier_kind, classifier_kinds
 from ..model.spec import System
 from .controls import as_system
 from .draft import SystemDraft
@@ -80,6 +80,12 @@ def _answers(method):
         return {"ok": ok, "applied": True, "status": self.status, "error": error, **extra}, out
 
     return wrapper
+
+
+def _described(kind: str) -> str:
+    """A classifier kind with its registered description, for the column's tooltip."""
+    description = classifier_kind(kind).description
+    return f"{kind}: {description}" if description else kind
 
 
 class SystemEditor(anywidget.AnyWidget):
@@ -312,7 +318,8 @@ class SystemEditor(anywidget.AnyWidget):
             self.columns = {t: d.columns(t) for t in TABLES}
             self.column_labels = {t: d.column_labels(t) for t in TABLES}
             self.column_kinds = {t: d.column_kinds(t) for t in TABLES}
-            self.column_help = {t: d.column_help(t, choices) for t in TABLES}
+            described = [_described(k) for k in choices["classifiers"]]
+            self.column_help = {t: d.column_help(t, {**choices, "classifiers": described}) for t in TABLES}
             self.detectors = d.rows("detectors")
             self.stages = d.rows("stages")
             self.year = d.year_text()

@@ -116,8 +116,10 @@ def problem_from_error(e: SpecError, draft: SystemDraft | None = None) -> Proble
     elif table == "global":
         index = 0
     column = e.column
-    if draft is None or table not in TABLES:
-        where = "Year" if table == "global" else str(e).removesuffix(e.problem).rstrip(": ")
+    if draft is not None and table == "global":
+        return Problem(e.problem, display.axis_title("year"), e.sheet, e.row, column, table, index)
+    if draft is None or table not in TABLES:  # a file's problem: the workbook's own words
+        where = str(e).removesuffix(e.problem).rstrip(": ")
         return Problem(e.problem, where, e.sheet, e.row, column, table, index)
     if index is not None and not 0 <= index < len(draft.frames[table]):
         index = None  # e.g. "no detectors" on an empty table
