@@ -4,6 +4,7 @@ zeros, extra sheets; what a save keeps and what it says it drops; sheets matched
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 
 import openpyxl
@@ -23,7 +24,7 @@ INTERMEDIATE_ROW = 6
 _RR_FORMULA = F("40+13.3", 53.3)
 
 
-def _excel_like(rr_formula=_RR_FORMULA, **kw) -> bytes:
+def _excel_like(rr_formula=_RR_FORMULA, *, research_columns=False, **kw) -> bytes:
     """The pile-up-200 system as a physicist's Excel file: sizes computed from a MB helper
     column, a computed reduction ratio and skill, zeros in unused skill cells."""
     s = twidgets.load_system(BASE)
@@ -40,6 +41,9 @@ def _excel_like(rr_formula=_RR_FORMULA, **kw) -> bytes:
             r[mean] = r[var] = 0
     stg[INTERMEDIATE_ROW - 1][rr] = rr_formula
     stg[GLOBAL_ROW - 1][var] = F("1.44*(1-0.54)*0+1", 1.0)
+    if research_columns:  # exactly the research code's Triggers columns, in its order (MODEL.md)
+        keep = [stg[0].index(h) for h in stg[0] if h not in ("Skill boost", "Complexity")]
+        stg = [[r[j] for j in keep] for r in stg]
     glob = [["Year"], [F("2030+2", 2032)]]
     return excel_workbook({"Detectors": det, "Triggers": stg, "Global": glob}, **kw)
 
@@ -65,8 +69,22 @@ def test_formula_cells_give_their_saved_values(excel_path):
         assert ev.power == twidgets.evaluate(base).power  # same numbers as the bundled system
 
 
-def test_excel_file_through_the_seed_workflow(excel_path):
+def test_excel_file_through_the_seed_workflow(tmp_path):
+    excel_path = tmp_path / "cms_system_200.xlsx"
+    excel_path.write_bytes(_excel_like(research_columns=True))
     system = dataframes_from_spreadsheet(str(excel_path))
+    assert list(system.triggers.columns) == [
+        "Name",
+        "Output",
+        "Data (bytes)",
+        "Reduction Ratio",
+        "Classifier",
+        "Skill mean",
+        "Skill variance",
+        "Link Efficiency (J/bit)",
+        "Op Efficiency (J/op)",
+        "Compression",
+    ]
     assert system.triggers.loc[4, "Reduction Ratio"] == 53.3
     t = system.triggers.copy()
     t.at[4, "Reduction Ratio"] = 400
@@ -248,6 +266,8 @@ def test_extra_sheets_are_kept_and_what_is_dropped_is_named(tmp_path):
     for words in ("cell comments", "1 defined name", "cell formats"):
         assert words in dropped
     assert "Notes" not in dropped  # kept, so not listed
+    copy = pickle.loads(pickle.dumps(loaded))  # to Dask workers and back
+    assert (copy.extra_sheets, copy.not_saved) == (loaded.extra_sheets, loaded.not_saved)
     out = tmp_path / "saved.xlsx"
     loaded.with_stage("Intermediate", reduction_ratio=60.0).to_xlsx(out)
     wb = openpyxl.load_workbook(out)
@@ -259,3 +279,13 @@ def test_extra_sheets_are_kept_and_what_is_dropped_is_named(tmp_path):
 def test_bundled_systems_lose_nothing_on_save():
     for name in twidgets.list_systems():
         assert twidgets.load_system(name).not_saved == ()
+
+
+def test_fast_year_change_equals_a_full_rebuild_and_bad_years_are_located():
+    s = twidgets.load_system(BASE)
+    fast = s.with_year(2030)
+    assert fast == System.from_frames(s.detectors, s.stages, dict(s.globals, Year=2030)) and fast.year == 2030
+    for bad, says in ((3032, "between 1900 and 2300"), (2030.5, "whole year"), (float("nan"), "empty cell")):
+        with pytest.raises(SpecError, match=says) as info:
+            s.with_year(bad)
+        assert (info.value.sheet, info.value.column) == ("Global", "Year")

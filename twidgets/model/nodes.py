@@ -18,7 +18,7 @@ import pandas as pd
 from .classifiers import DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
-from .params import CONDITIONAL_FIELDS, DETECTOR_COLUMNS, STAGE_COLUMNS, Column, check_values, split_param
+from .params import CONDITIONAL_FIELDS, DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, Column, check_values, split_param
 from .tables import canonical_kind, check_stage_fields, parse_complexities
 from .topology import topological_order
 
@@ -237,3 +237,14 @@ def renamed_tables(det: pd.DataFrame, stg: pd.DataFrame, cur: pd.DataFrame | Non
         cur = cur.copy()
         cur.loc[cur["Stage"] == old, "Stage"] = new
     return det, stg, cur
+
+
+def patched_year(glob: dict, value) -> dict | None:
+    """``glob`` with another ``Year`` (a whole number its rule accepts), or ``None`` to rebuild."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    year = float(value)
+    lo, _, hi, _, _ = RULES["year"]
+    if not (lo <= year <= hi and year.is_integer()):
+        return None  # the rebuild says what is wrong, at the Global sheet's Year cell
+    return dict(glob, Year=int(year))
