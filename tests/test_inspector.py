@@ -99,6 +99,15 @@ def test_sliders_use_display_names(inspector):
     assert "Global.reduction_ratio" in inspector.rr_slider.tooltip
 
 
+def test_a_slider_echoing_its_value_is_no_what_if(inspector):
+    # a browser slider sends back what it was given, with float round-off (53.3 -> 53.29999...)
+    inspector.rr_slider.value = 53.3 * (1 + 1e-15)
+    inspector.boost_slider.value = -1.11e-16
+    assert inspector.overrides == {}
+    inspector.boost_slider.value = 0.01
+    assert inspector.overrides == {"Intermediate.skill_boost": 0.01}
+
+
 def test_moving_the_rr_slider_changes_f1_and_moves_the_line(inspector, pu200):
     before_f1 = shown(inspector.headline.value, "tw-f1")[0]
     before_line = line_x(inspector)

@@ -105,6 +105,9 @@ CURRENT_NAME = "current operating point"
 SELECTED_NAME = "selected grid point"
 
 
+_WRAP = widgets.Layout(flex_flow="row wrap", align_items="center")
+
+
 def _label(key: str) -> str:
     return axis_title(key)
 
@@ -251,7 +254,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             min=1, max=50, description="Repeats", layout=widgets.Layout(width="140px"), style=style
         )
         self.repeats_input.add_class("tw-repeats")
-        self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="160px"))
+        self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="90px"))
         self.progress.add_class("tw-progress")
         self.status_html = widgets.HTML()
         self.status_html.add_class("tw-status")
@@ -280,11 +283,27 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                 for s in SCENARIOS
             ]
             + [
-                go.Scatter(x=[], y=[], mode="markers", name=CURRENT_NAME, marker=CURRENT_MARKER, hoverinfo="skip"),
-                go.Scatter(x=[], y=[], mode="markers", name=SELECTED_NAME, marker=SELECTED_MARKER, hoverinfo="skip"),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=CURRENT_NAME,
+                    marker=CURRENT_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=SELECTED_NAME,
+                    marker=SELECTED_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
             ],
             layout=go.Layout(
-                height=430, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
+                height=380, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
             ),
         )
         self.contour_plot = Plot(contour)
@@ -300,8 +319,24 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                     opacity=0.35,
                 ),
                 go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
-                go.Scatter(x=[], y=[], mode="markers", name=CURRENT_NAME, marker=CURRENT_MARKER, hoverinfo="skip"),
-                go.Scatter(x=[], y=[], mode="markers", name=SELECTED_NAME, marker=SELECTED_MARKER, hoverinfo="skip"),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=CURRENT_NAME,
+                    marker=CURRENT_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=SELECTED_NAME,
+                    marker=SELECTED_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
             ],
             layout=go.Layout(
                 height=330,
@@ -334,15 +369,18 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.repeats_input.observe(lambda c: self._from_control("repeats", c["new"]), names="value")
 
     def _layout_children(self):
-        axes = widgets.VBox(
+        ranges = widgets.VBox(
             [
-                widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num]),
-                widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num]),
-                widgets.HBox([self.metric_picker, self.sigma_input, self.repeats_input]),
-                widgets.HBox([self.progress, self.status_html, self.download]),
+                widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num], layout=_WRAP),
+                widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num], layout=_WRAP),
+                widgets.HBox([self.sigma_input, self.repeats_input], layout=_WRAP),
             ]
         )
-        return [axes, self.contour_plot, self.selected_html, self.pareto_plot]
+        # the axes and ranges fold away so the map sits in the first screen of a projector
+        self.ranges = widgets.Accordion(children=[ranges], titles=("Axes, ranges, smoothing",), selected_index=None)
+        self.ranges.add_class("tw-ranges")
+        top = widgets.HBox([self.metric_picker, self.progress, self.status_html, self.download], layout=_WRAP)
+        return [top, self.ranges, self.contour_plot, self.selected_html, self.pareto_plot]
 
     @property
     def contour(self) -> PlotFigure:
@@ -357,8 +395,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     def _controls_from_traits(self):
         with self._hold():
             params = self.system.parameters()
-            self.x_picker.options = params
-            self.y_picker.options = params
+            self.x_picker.options = [(_name(p), p) for p in params]
+            self.y_picker.options = [(_name(p), p) for p in params]
             self.x_picker.value, self.y_picker.value = self.x, self.y
             self.x_start.value, self.x_stop.value, self.x_num.value = self.x_range
             self.y_start.value, self.y_stop.value, self.y_num.value = self.y_range

@@ -302,6 +302,12 @@ class StageInspector(QuietObservers, widgets.VBox):
     def _on_slider(self, param: str, value):
         if self._quiet:
             return
+        try:
+            now = float(self.value(param))
+        except (ParameterError, TypeError, ValueError):
+            now = math.nan
+        if math.isclose(float(value), now, rel_tol=1e-9, abs_tol=1e-12):
+            return  # a browser slider echoing the value it was given (53.3 -> 53.29999...): no what-if
         ov = dict(self.overrides)
         ov[f"{self.stage}.{param}"] = float(value)
         self.overrides = ov
