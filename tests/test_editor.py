@@ -576,6 +576,28 @@ def test_upload_keeps_extra_sheets_through_edits_and_says_what_it_drops(editor, 
     assert read_workbook(buffers[0]).param("Intermediate.reduction_ratio") == 70
 
 
+def test_the_sensor_network_is_edited_through_the_commands():
+    """A non-CMS system (tests/generic_system.py) needs no code change in the editor."""
+    from generic_system import sensor_network
+
+    system = sensor_network()
+    ed = SystemEditor(system)
+    assert [r["Name"] for r in ed.stages] == system.stage_names
+    assert ed.choices["stages"] == system.stage_names
+    msg(ed, {"type": "edit", "table": "stages", "row": "Edge", "column": "Name", "value": "Gateway"})
+    assert ed.system == system.rename("Edge", "Gateway")
+    answer, _ = msg(ed, {"type": "edit", "table": "stages", "row": "Gateway", "column": "Skill variance", "value": "0"})
+    assert answer["applied"] and not answer["ok"]
+    assert only_error(ed)["where"].startswith('Trigger stages, row 3 "Gateway", Skill width')
+    msg(ed, {"type": "edit", "table": "stages", "row": "Gateway", "column": "Skill variance", "value": "1.5"})
+    assert ed.errors == [] and ed.system.param("Gateway.skill_scale") == 1.5
+    msg(ed, {"type": "add_row", "table": "detectors"})
+    assert ed.errors == [] and len(ed.system.detector_names) == len(system.detector_names) + 1
+    _, buffers = msg(ed, {"type": "download"})
+    assert read_workbook(buffers[0]) == ed.system
+    twidgets.evaluate(ed.system)  # the edited system evaluates
+
+
 def test_set_system_and_load_callbacks(editor, pu200, run3):
     loads = []
     editor.on_load(lambda system, name: loads.append((system, name, editor.system)))

@@ -8,14 +8,21 @@ trigger objects a ``Curves`` sheet may give points for and the calibrations they
     register_classifier(ClassifierKind("L1T", build=my_builder, curve_objects=("jet", "muon"),
                                        calibrations=("published", "per-object")))
 
-The core reads the registry (``spec`` to validate workbooks, ``evaluate`` to build the
-classifiers) and never imports a study package.
+A study also describes its bundled systems for the widgets (:class:`Study`: named
+scenarios with their markers, the explorer's axes, the stage to inspect first, the
+variants to compare), so that no widget names a study's stages::
+
+    register_study(Study("CMS", systems=("cms-hllhc-pu200",), scenarios=SCENARIOS,
+                         axes=("Intermediate.reduction_ratio", "Intermediate.skill_boost")))
+
+The core reads the registry (``tables`` to validate workbooks, ``evaluate`` to build the
+classifiers, the widgets for their defaults) and never imports a study package.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +35,10 @@ __all__ = [
     "classifier_kinds",
     "calibration_names",
     "DEFAULT_CALIBRATION",
+    "Study",
+    "register_study",
+    "study_for",
+    "all_scenarios",
 ]
 
 #: Calibration a stage uses when its ``Calibration`` cell is empty.
@@ -116,3 +127,61 @@ def calibration_names() -> tuple[str, ...]:
     for k in _KINDS.values():
         names += [c for c in k.calibrations if c not in names]
     return tuple(names)
+
+
+# ---------------------------------------------------------------------------- studies
+
+
+@dataclass(frozen=True)
+class Study:
+    """What a study package tells the widgets about its bundled systems.
+
+    Attributes
+    ----------
+    name : str
+        The study's name (e.g. ``"CMS"``).
+    systems : tuple of str
+        Names of the bundled systems it describes.
+    scenarios : tuple
+        Named points of its design space, each with ``name``, ``system`` (a bundled
+        name), ``overrides`` (``"Stage.param" -> value``), ``marker`` (a plotly symbol)
+        and ``load()`` (the System of the scenario).
+    axes : (str, str), optional
+        Default ``"Stage.param"`` axes of the explorer.
+    stage : str, optional
+        The stage the inspector shows first.
+    variants : callable, optional
+        ``variants() -> list`` of rows for the Compare view.
+    """
+
+    name: str
+    systems: tuple[str, ...] = ()
+    scenarios: tuple[Any, ...] = ()
+    axes: tuple[str, str] | None = None
+    stage: str | None = None
+    variants: Callable[[], Sequence[Any]] | None = None
+
+
+_STUDIES: dict[str, Study] = {}
+
+
+def register_study(study: Study) -> Study:
+    """Make ``study``'s defaults known to the widgets (replaces a study of the same name)."""
+    if not isinstance(study, Study):
+        raise ParameterError(f"register_study needs a Study, got {type(study).__name__}")
+    with _LOCK:
+        _STUDIES[study.name] = study
+    return study
+
+
+def study_for(system_name: str | None) -> Study | None:
+    """The registered study describing the bundled system ``system_name``, if any."""
+    for study in _STUDIES.values():
+        if system_name in study.systems:
+            return study
+    return None
+
+
+def all_scenarios() -> tuple[Any, ...]:
+    """Every registered study's scenarios, in registration order."""
+    return tuple(s for study in _STUDIES.values() for s in study.scenarios)

@@ -24,11 +24,11 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets
 
-from ..cms.scenarios import SCENARIOS
 from ..model import ParameterError, System
 from ..model.display import axis_title, format_quantity, format_value
 from ..model.display import label as _name
 from ..model.params import RULES, split_param
+from ..model.registry import study_for
 from .controls import QuietObservers, as_system
 from .plot import Plot, PlotEvent, PlotFigure
 
@@ -139,9 +139,11 @@ class SweepExplorer(QuietObservers, widgets.VBox):
 
     Parameters
     ----------
-    system : System or str, optional (a bundled name; default ``cms-hllhc-pu200``)
-    x, y : str
+    system : System or str, optional (a bundled name; default: the default bundled system)
+    x, y : str, optional
         Numeric parameters (``system.parameters()``) on the horizontal / vertical axis.
+        Default: the axes its study registered for the system, else the reduction ratio
+        and skill boost of the first selecting stage.
     metric : str
         One of :data:`METRIC_CHOICES`.
     x_range, y_range : (start, stop, num), optional
@@ -153,6 +155,10 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     debounce : float
         Seconds to wait after a change before recomputing when an asyncio loop is running
         (in a kernel); 0 computes synchronously.
+    scenarios : sequence, optional
+        Named points to mark on the map where both axes are among their ``overrides``
+        (each has ``name``, ``overrides`` and a plotly ``marker`` symbol). Default: the
+        scenarios its study registered for the system; ``()`` for none.
 
     Traits
     ------
@@ -162,8 +168,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     """
 
     system = traitlets.Instance(System)
-    x = traitlets.Unicode("Intermediate.reduction_ratio")
-    y = traitlets.Unicode("Intermediate.skill_boost")
+    x = traitlets.Unicode("", help="'Stage.param' on the horizontal axis")
+    y = traitlets.Unicode("", help="'Stage.param' on the vertical axis")
     metric = traitlets.Enum(tuple(METRIC_CHOICES), default_value="f1")
     x_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(), traitlets.Int(), default_value=(450.0, 40.0, 51))
     y_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(), traitlets.Int(), default_value=(0.0, 1.0, 51))
@@ -181,10 +187,11 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     def __init__(
         self,
         system: System | None = None,
-        x: str = "Intermediate.reduction_ratio",
-        y: str = "Intermediate.skill_boost",
+        x: str | None = None,
+        y: str | None = None,
         metric: str = "f1",
         *,
+        scenarios=None,
         x_range=None,
         y_range=None,
         num: int = DEFAULT_NUM,
@@ -195,6 +202,11 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         **kwargs,
     ):
         system = as_system(system, "SweepExplorer")
+        study = study_for(system.name)
+        if x is None or y is None:
+            x, y = (study.axes if study is not None and study.axes else None) or fallback_axes(system)
+        #: The named points marked on the map (fixed at construction: one trace each).
+        self.scenarios = tuple(study.scenarios if study is not None else ()) if scenarios is None else tuple(scenarios)
         self._pending = None
         self._grids = (np.empty(0), np.empty(0))
         self._build_controls()
@@ -280,7 +292,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                     name=s.name,
                     marker=dict(size=14, color="gray", symbol=s.marker, line=dict(color="white", width=1)),
                 )
-                for s in SCENARIOS
+                for s in self.scenarios
             ]
             + [
                 go.Scatter(
@@ -589,7 +601,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             fig.data[0].update(
                 x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(), colorbar=dict(title=f"{label} {unit}".strip())
             )
-            for trace, scen in zip(fig.data[1 : 1 + len(SCENARIOS)], SCENARIOS):
+            for trace, scen in zip(fig.data[1 : 1 + len(self.scenarios)], self.scenarios):
                 px, py = self._scenario_point(scen, xs, ys)
                 trace.x, trace.y = ([px], [py]) if px is not None else ([], [])
             fig.layout.title = title
@@ -619,11 +631,13 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self._draw_selected()
 
     def _scenario_point(self, scen, xs, ys):
-        if (self.x, self.y) != ("Intermediate.reduction_ratio", "Intermediate.skill_boost"):
+        """Where a scenario sits on the map: its override values of both axes, if inside."""
+        ov = scen.overrides
+        px, py = ov.get(self.x), ov.get(self.y)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (px, py)):
             return None, None
-        px, py = scen.l1_rr, scen.skill_boost
         if self._inside(px, xs) and self._inside(py, ys):
-            return px, py
+            return float(px), float(py)
         return None, None
 
     def current_point(self) -> tuple[float, float]:
@@ -711,7 +725,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
 
     def _on_click(self, event: PlotEvent):
         """A click on the map (or on a scenario marker): select the nearest grid point."""
-        points = [p for p in event.on_trace(*range(1 + len(SCENARIOS))) if p.x is not None and p.y is not None]
+        points = [p for p in event.on_trace(*range(1 + len(self.scenarios))) if p.x is not None and p.y is not None]
         if not points or self.result is None:
             return
         self.select(float(points[0].x), float(points[0].y))

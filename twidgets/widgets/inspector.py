@@ -24,6 +24,7 @@ import traitlets
 from ..model import Evaluation, ParameterError, System, evaluate
 from ..model.display import label, quantity, stage_label
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
+from ..model.registry import study_for
 from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
@@ -100,10 +101,10 @@ class StageInspector(QuietObservers, widgets.VBox):
     Parameters
     ----------
     system : System or str, optional
-        Default: the bundled ``cms-hllhc-pu200``.
-    stage : str
-        Stage to show first (default ``"Intermediate"``; falls back to the first selecting
-        stage when the system has no such stage).
+        Default: the default bundled system.
+    stage : str, optional
+        Stage to show first. Default: the stage the system's study registered, else the
+        first selecting stage.
     overrides : dict, optional
         ``"Stage.param" -> value`` applied on top of ``system`` (numbers or structural scalars).
     seed : int
@@ -118,7 +119,7 @@ class StageInspector(QuietObservers, widgets.VBox):
     """
 
     system = traitlets.Instance(System)
-    stage = traitlets.Unicode("Intermediate")
+    stage = traitlets.Unicode("", help="name of the stage shown")
     overrides = traitlets.Dict()
     seed = traitlets.Int(0)
     evaluation = traitlets.Instance(Evaluation, allow_none=True, read_only=True)
@@ -126,7 +127,7 @@ class StageInspector(QuietObservers, widgets.VBox):
     def __init__(
         self,
         system: System | None = None,
-        stage: str = "Intermediate",
+        stage: str | None = None,
         *,
         overrides=None,
         seed: int = 0,
@@ -143,10 +144,11 @@ class StageInspector(QuietObservers, widgets.VBox):
             self.system = system
             self.seed = seed
             names = system.stage_names
-            if stage not in names:
-                if stage != "Intermediate":
-                    raise ParameterError(f"no stage {stage!r}; stages: {', '.join(names)}")
-                stage = stage_choices(system)[0][1]
+            if stage is None:
+                study = study_for(system.name)
+                stage = study.stage if study is not None and study.stage in names else stage_choices(system)[0][1]
+            elif stage not in names:
+                raise ParameterError(f"no stage {stage!r}; stages: {', '.join(names)}")
             self.stage = stage
             self.overrides = dict(overrides or {})
         self._reset_controls()
