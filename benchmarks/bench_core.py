@@ -6,7 +6,8 @@ Prints medians, side by side with each budget:
 * one scalar ``evaluate`` (classifiers cached)
 * one ``evaluate`` with a structural override (``Global.complexity = hlt-gpu``: patched
   nodes, no table rebuilt), side by side with its anchor, an ``evaluate`` with one
-  numeric override, in the same process; and ``System.with_stage`` for reference
+  numeric override, in the same process; ``System.with_stage`` (patched nodes) side by
+  side with its anchor, a full ``System.from_frames`` rebuild of the same tables
 * one vectorised ``evaluate`` over a 101 x 101 L1 reduction ratio x skill boost grid
 
 Run: ``python benchmarks/bench_core.py [--repeat N]``.
@@ -58,6 +59,18 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(out)
 
 
+def timed_side_by_side(fns: dict, repeat: int) -> dict:
+    """Medians of several functions run in turn (round-robin), so load on a shared machine
+    falls on each of them alike."""
+    out: dict = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            out[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=7)
@@ -69,10 +82,19 @@ def main(argv=None) -> None:
     s = twidgets.load_system("cms-hllhc-pu200")
     twidgets.evaluate(s)
     n = max(50, args.repeat * 20)
-    one = timed(lambda: twidgets.evaluate(s), n)
-    numeric = timed(lambda: twidgets.evaluate(s, {"Global.skill_boost": 0.3}), n)
-    structural = timed(lambda: twidgets.evaluate(s, {"Global.complexity": "hlt-gpu"}), n)
+    side = timed_side_by_side(
+        {
+            "one": lambda: twidgets.evaluate(s),
+            "numeric": lambda: twidgets.evaluate(s, {"Global.skill_boost": 0.3}),
+            "structural": lambda: twidgets.evaluate(s, {"Global.complexity": "hlt-gpu"}),
+        },
+        n,
+    )
+    one, numeric, structural = side["one"], side["numeric"], side["structural"]
     with_stage = timed(lambda: s.with_stage("Global", complexity="hlt-gpu"), max(10, args.repeat * 3))
+    with_number = timed(lambda: s.with_stage("Intermediate", reduction_ratio=60.0), max(10, args.repeat * 3))
+    det, stg, glob = s.detectors, s.stages, s.globals
+    rebuild = timed(lambda: twidgets.System.from_frames(det, stg, glob), max(10, args.repeat * 3))
     rr = np.linspace(450, 40, 101)[None, :]
     boost = np.linspace(0, 1, 101)[:, None]
     grid = timed(
@@ -89,6 +111,8 @@ def main(argv=None) -> None:
         ("  anchor: evaluate + numeric override", numeric, None),
         ("evaluate + structural override (complexity)", structural, 0.002),
         ("System.with_stage(complexity=...)", with_stage, 0.002),
+        ("System.with_stage(reduction_ratio=...)", with_number, 0.002),
+        ("  anchor: System.from_frames (full rebuild)", rebuild, None),
         ("101 x 101 RR x skill, one vectorised evaluate", grid, 0.1),
     ]
     print(f"{'operation':48s} {'median':>10s} {'budget':>10s}  ok")

@@ -143,7 +143,7 @@ import numpy as np
 import pandas as pd
 
 import twidgets
-from twidgets.model.scenarios import PAPER_YEAR, PUBLISHED, SCENARIOS, paper_table, scenario, scenario_table
+from twidgets.cms.scenarios import PAPER_YEAR, PUBLISHED, SCENARIOS, paper_table, scenario, scenario_table
 
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (7.5, 5), "axes.grid": False})
 pd.set_option("display.precision", 4)

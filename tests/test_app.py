@@ -286,6 +286,22 @@ def test_wheel_contains_app_notebook_data_and_widget_static(wheel):
     assert enabled == {"twidgets.widgets.server": True} and "twidgets/widgets/server.py" in names
 
 
+def test_the_installed_wheel_finds_its_bundled_data(installed):
+    """A wheel install reads the workbooks shipped inside the package, not a checkout's data/."""
+    site, env = installed
+    code = (
+        "import twidgets; from twidgets.model import io; "
+        "print(io.data_path('cms-hllhc-pu200.xlsx')); print(twidgets.load_system('cms-hllhc-pu200'))"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=site.parent, env=env, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    where, system = r.stdout.strip().splitlines()
+    assert Path(where) == site / "twidgets" / "data" / "cms-hllhc-pu200.xlsx"
+    assert system.startswith("<System 'cms-hllhc-pu200'")
+
+
 def test_the_installed_package_serves_its_own_notebook(served, installed):
     """After a non-editable install the app finds its notebook (and kernel its code) in the package."""
     site, env = installed

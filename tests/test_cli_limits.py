@@ -209,3 +209,11 @@ def test_stage_names_that_look_like_formulas_are_neutralised_in_cli_csv(pu200, t
     assert code == 0, err
     header = [line for line in out.splitlines() if not line.startswith("#")][0]
     assert header == f"'{name}.reduction_ratio,f1"
+
+
+# ------------------------------------------------------------------ warnings
+def test_year_outside_the_calibrated_range_is_one_warning_line(capsys):
+    code = main(["evaluate", "cms-hllhc-pu200", "--set", "year=2300"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "scaled_power_W" in out
+    assert err.startswith("twidgets: warning: 'year' = 2300 lies outside") and err.count("\n") == 1, err

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import twidgets
+from twidgets.cms.scenarios import paper_table
 from twidgets.cms.variants import published_variants
-from twidgets.model.scenarios import paper_table
 from twidgets.widgets.compare_data import Variant, compare_figure, compare_rows, compare_table_html, parts_total
 from twidgets.widgets.headline import headline_html, headline_numbers
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import twidgets
-from twidgets.model.scenarios import scenario
+from twidgets.cms.scenarios import scenario
 from twidgets.widgets import Dashboard
 from twidgets.widgets.flow import REJECTED, flow_links, flow_nodes, sankey_arguments, stream_shares
 
@@ -263,7 +263,7 @@ def test_apply_and_reset(dash, pu200):
 
 
 def test_compare_row_becomes_the_current_system(dash):
-    from twidgets.model.scenarios import paper_table
+    from twidgets.cms.scenarios import paper_table
 
     assert len(dash.compare.variants) == 9
     dash.compare.pick(8)

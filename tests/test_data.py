@@ -24,7 +24,7 @@ def test_committed_workbooks_equal_the_generator(tmp_path):
     _make_data().main(["--out", str(tmp_path)])
     for name in twidgets.list_systems():
         assert twidgets.System.from_xlsx(tmp_path / f"{name}.xlsx") == twidgets.load_system(name), name
-    assert (tmp_path / "l1t_turn_on_curves.csv").read_text() == (ROOT / "data" / "l1t_turn_on_curves.csv").read_text()
+    assert (tmp_path / "l1t_turn_on_points.csv").read_text() == (ROOT / "data" / "l1t_turn_on_points.csv").read_text()
 
 
 @pytest.mark.parametrize(
@@ -58,9 +58,50 @@ def test_low_power_links():
     assert lp < twidgets.evaluate(twidgets.load_system("cms-hllhc-pu200-smartpx")).link_power
 
 
-def test_curve_table_matches_the_published_fits():
-    t = pd.read_csv(ROOT / "data" / "l1t_turn_on_curves.csv")
-    assert set(t.object) == {"jet", "muon", "egamma", "tau"}
-    mu = t[t.object == "muon"]
-    assert mu.energy_GeV.min() == pytest.approx(3.6) and mu.energy_GeV.max() == pytest.approx(97.7)
-    assert mu.efficiency.max() == pytest.approx(0.9411, abs=1e-3)
+def test_curve_table_holds_the_measured_points():
+    t = pd.read_csv(ROOT / "data" / "l1t_turn_on_points.csv")
+    assert list(t.columns) == ["object", "energy_GeV", "efficiency"]
+    assert list(dict.fromkeys(t.object)) == ["jet", "muon", "egamma", "tau"]
+    assert t.efficiency.between(0, 1).all()
+    for _, g in t.groupby("object"):
+        assert g.energy_GeV.is_monotonic_increasing
+    # each object's own energy range: the ranges of the published parametric fits (MODEL.md)
+    ranges = t.groupby("object").energy_GeV.agg(["min", "max"])
+    for obj, lo, hi in (("jet", 54, 692), ("muon", 3.6, 97.7), ("egamma", 1, 798), ("tau", 0.25, 100)):
+        assert ranges.loc[obj, "min"] == pytest.approx(lo, abs=0.2) and ranges.loc[obj, "max"] == pytest.approx(
+            hi, abs=0.2
+        )
+
+
+_WHERE = (
+    "import sys, json; sys.path.insert(0, sys.argv[1]) if sys.argv[1] else None; import twidgets; "
+    "from twidgets.model import io; s = twidgets.load_system('cms-hllhc-pu200'); "
+    "print(json.dumps([twidgets.__file__, str(io.data_path('cms-hllhc-pu200.xlsx')), io.list_systems(), repr(s)]))"
+)
+
+
+@pytest.mark.parametrize("how", ["source checkout on sys.path", "installed (editable) package"])
+def test_checkout_and_editable_install_find_the_top_level_data(how, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    path = str(ROOT) if how.startswith("source") else ""
+    r = subprocess.run([sys.executable, "-c", _WHERE, path], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    module, data, names, system = json.loads(r.stdout)
+    assert Path(module).is_relative_to(ROOT / "twidgets")
+    assert Path(data) == ROOT / "data" / "cms-hllhc-pu200.xlsx"
+    assert names == twidgets.list_systems() and "cms-hllhc-pu200" in names
+    assert system.startswith("<System 'cms-hllhc-pu200'")
+
+
+def test_data_path_names_what_is_bundled():
+    from twidgets import SpecError
+    from twidgets.model.io import data_path
+
+    assert data_path("l1t_turn_on_points.csv").is_file()
+    for bad in ("nope.xlsx", "../pyproject.toml", "data/cms-hllhc-pu200.xlsx"):
+        with pytest.raises(SpecError, match="no bundled data file") as info:
+            data_path(bad)
+        assert "cms-hllhc-pu200.xlsx" in str(info.value)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import twidgets
-from twidgets.model import classifiers
+from twidgets.model.sample_cache import SAMPLE_CACHE
 
 # Prints a JSON object of sha256 digests of everything an evaluation and a sweep return.
 _SCRIPT = textwrap.dedent("""
@@ -53,7 +53,7 @@ _SCRIPT = textwrap.dedent("""
     out["hlt:classifier"] = digest(*(lambda c: (c.null_scores, c.pos_scores))(
         twidgets.evaluate(s.with_stage("Global", classifier="HLT"), seed=seed).classifier("Global")))
     out["gauss:display"] = digest(ev.classifier("Global").null_scores, ev.classifier("Global").pos_scores)
-    from twidgets.model.scenarios import paper_table, scenario_table
+    from twidgets.cms.scenarios import paper_table, scenario_table
     for label, table in (("paper", paper_table(seed=seed)), ("scenarios", scenario_table(seed=seed))):
         out[label] = digest(*(table[c].to_numpy(dtype=float) for c in table.columns if table[c].dtype != object))
     try:
@@ -114,16 +114,14 @@ def test_different_seeds_differ_for_the_monte_carlo_stage(runs):
 
 def test_subprocess_matches_this_process(runs):
     # the digests are the same computed here (after dropping every classifier cache)
-    classifiers.build_l1t.cache_clear()
-    classifiers.build_hlt.cache_clear()
-    classifiers._gaussian_draws.cache_clear()
+    SAMPLE_CACHE.clear()
     assert _in_process(0) == runs[0]
 
 
 def test_repeated_evaluations_in_one_process_are_identical():
     s = twidgets.load_system("cms-hllhc-pu200")
     a = twidgets.evaluate(s, seed=3)
-    classifiers.build_l1t.cache_clear()
+    SAMPLE_CACHE.clear()
     b = twidgets.evaluate(s, seed=3)
     assert a.classifier("Intermediate")._clf is not b.classifier("Intermediate")._clf  # really redrawn
     for name in ("power", "scaled_power", "f1", "precision", "recall", "productivity", "output_rate"):

@@ -7,9 +7,11 @@ import math
 import pandas as pd
 import pytest
 
+from twidgets import System
 from twidgets.model.errors import SpecError
 from twidgets.widgets.cells import is_blank, parse_number, put_cell, show
-from twidgets.widgets.draft import TABLES, Problem, SystemDraft, problem_from_error
+from twidgets.widgets.draft import SystemDraft
+from twidgets.widgets.grid import TABLES, Problem, problem_from_error
 
 IT, OT_PS = 0, 1  # first two detector rows: Inner Tracker, Outer Tracker PS
 INTERMEDIATE = 4  # stage rows: Tracking, Timing, Calorimetry, Muon, Intermediate, Global, Disk
@@ -77,8 +79,8 @@ def test_column_help_says_what_blank_means_and_lists_choices(draft):
     assert help_["Skill mean"]["placeholder"] == "0" and help_["Skill variance"]["placeholder"] == "1"
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
     assert ">= 1" in help_["Reduction Ratio"]["title"]
-    assert "(Dummy, Gaussian)" in help_["Classifier"]["title"]
-    assert "(a, b)" in help_["Calibration"]["title"]
+    assert "(Dummy; Gaussian)" in help_["Classifier"]["title"]
+    assert "(a; b)" in help_["Calibration"]["title"]
     assert help_["Data (bytes)"]["title"].startswith("Event size (B): bytes per event")
 
 
@@ -166,7 +168,7 @@ def test_several_problems_are_listed_one_per_cell(draft):
         ("global", 0, "Year"),
     }
     year = next(p for p in problems if p.table == "global")
-    assert year.where == "Year"
+    assert year.where == "Technology year"  # the display name of the Global sheet's Year
 
 
 def test_rename_stage_moves_references_along(draft, pu200):
@@ -234,3 +236,41 @@ def test_an_error_without_a_draft_keeps_the_workbook_words():
     p = problem_from_error(e)
     assert p.where == "sheet 'Triggers', row 6, column 'Reduction Ratio'"
     assert p == Problem("is not a number", p.where, "Triggers", 6, "Reduction Ratio", "stages", 4)
+
+
+# ---------------------------------------------------------------- a system that is not CMS
+
+
+def _two_level():
+    det = pd.DataFrame(
+        [["Filter", "Sensor", 100.0, 1.0e3, 0.0, 1.0e-10, 0.0]],
+        columns=["Category", "Detector", "Data (bytes)", "Sample Rate", "Compression"]
+        + ["Link Efficiency (J/bit)", "Op Efficiency (J/op)"],
+    )
+    stg = pd.DataFrame(
+        [
+            ["Filter", "Store", 50.0, 10.0, "Gaussian", 2.0, 1.0, 1.0e-10, 1.0e-9, 0.0],
+            ["Store", None, 0.0, 1.0, "Dummy", None, None, 1.0e-10, 0.0, 0.0],
+        ],
+        columns=["Name", "Output", "Data (bytes)", "Reduction Ratio", "Classifier", "Skill mean"]
+        + ["Skill variance", "Link Efficiency (J/bit)", "Op Efficiency (J/op)", "Compression"],
+    )
+    return System.from_frames(det, stg, {"Year": 2025}, name="sensor")
+
+
+def test_a_non_cms_system_is_edited_the_same_way():
+    base = _two_level()
+    draft = SystemDraft(base)
+    draft.set_cell("stages", "Filter", "Name", "Gate")
+    draft.set_cell("stages", "Gate", "Reduction Ratio", "0")
+    p = only(draft.build()[1])
+    assert p.where == 'Trigger stages, row 1 "Gate", Reduction ratio'
+    draft.set_cell("stages", "Gate", "Reduction Ratio", "20")
+    i = draft.add_row("stages")
+    assert draft.rows("stages")[i]["Output"] == "Store"
+    draft.set_cell("stages", "Gate", "Output", draft.names("stages")[i])
+    system, problems = draft.build()
+    assert problems == []
+    assert system.node("Sensor").output == "Gate"  # the rename moved the detector's Category
+    assert system.node("Gate").output == "Stage 1" and system.node("Stage 1").output == "Store"
+    assert system.param("Gate.reduction_ratio") == 20

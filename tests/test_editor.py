@@ -576,6 +576,28 @@ def test_upload_keeps_extra_sheets_through_edits_and_says_what_it_drops(editor, 
     assert read_workbook(buffers[0]).param("Intermediate.reduction_ratio") == 70
 
 
+def test_the_sensor_network_is_edited_through_the_commands():
+    """A non-CMS system (tests/generic_system.py) needs no code change in the editor."""
+    from generic_system import sensor_network
+
+    system = sensor_network()
+    ed = SystemEditor(system)
+    assert [r["Name"] for r in ed.stages] == system.stage_names
+    assert ed.choices["stages"] == system.stage_names
+    msg(ed, {"type": "edit", "table": "stages", "row": "Edge", "column": "Name", "value": "Gateway"})
+    assert ed.system == system.rename("Edge", "Gateway")
+    answer, _ = msg(ed, {"type": "edit", "table": "stages", "row": "Gateway", "column": "Skill variance", "value": "0"})
+    assert answer["applied"] and not answer["ok"]
+    assert only_error(ed)["where"].startswith('Trigger stages, row 3 "Gateway", Skill width')
+    msg(ed, {"type": "edit", "table": "stages", "row": "Gateway", "column": "Skill variance", "value": "1.5"})
+    assert ed.errors == [] and ed.system.param("Gateway.skill_scale") == 1.5
+    msg(ed, {"type": "add_row", "table": "detectors"})
+    assert ed.errors == [] and len(ed.system.detector_names) == len(system.detector_names) + 1
+    _, buffers = msg(ed, {"type": "download"})
+    assert read_workbook(buffers[0]) == ed.system
+    twidgets.evaluate(ed.system)  # the edited system evaluates
+
+
 def test_set_system_and_load_callbacks(editor, pu200, run3):
     loads = []
     editor.on_load(lambda system, name: loads.append((system, name, editor.system)))
@@ -810,6 +832,10 @@ def test_revert_drops_pending_edits(editor, pu200):
 
 def test_column_help_describes_blank_optional_cells(editor):
     help_ = editor.column_help["stages"]
+    # every registered classifier kind is named in the tooltip, with its description
+    for kind in editor.choices["classifiers"]:
+        description = twidgets.model.registry.classifier_kind(kind).description
+        assert f"{kind}: {description}" in help_["Classifier"]["title"]
     assert help_["Samples"]["placeholder"] == "50000"
     assert help_["Skill boost"]["placeholder"] == "0"
     assert help_["Reduction Ratio"]["placeholder"] == ""  # required: no default
@@ -920,6 +946,10 @@ def test_editor_js_in_chromium(pu200, tmp_path):
 
         def cell(table, name, column):
             return root.locator(f'table.tw-{table} tr.tw-row[data-name="{name}"] td[data-column="{column}"]')
+
+        # a blank calibration reads as the column's default (from the model, not the ESM)
+        blank = cell("stages", "Intermediate", "Calibration").locator("option").first
+        assert blank.inner_text() == f"({ed.column_help['stages']['Calibration']['placeholder']})" == "(published)"
 
         # invalid edit: marked, message beside the cell and in the summary, text kept
         rr = cell("stages", "Intermediate", "Reduction Ratio")

@@ -4,6 +4,7 @@ zeros, extra sheets; what a save keeps and what it says it drops; sheets matched
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 
 import openpyxl
@@ -11,7 +12,7 @@ import pytest
 from xlsx_fixtures import F, excel_workbook, rows_of
 
 import twidgets
-from twidgets import ParameterError, SpecError, System
+from twidgets import SpecError, System
 from twidgets.compat import construct_graph, dataframes_from_spreadsheet
 from twidgets.model.params import field_in_use
 
@@ -23,7 +24,7 @@ INTERMEDIATE_ROW = 6
 _RR_FORMULA = F("40+13.3", 53.3)
 
 
-def _excel_like(rr_formula=_RR_FORMULA, **kw) -> bytes:
+def _excel_like(rr_formula=_RR_FORMULA, *, research_columns=False, **kw) -> bytes:
     """The pile-up-200 system as a physicist's Excel file: sizes computed from a MB helper
     column, a computed reduction ratio and skill, zeros in unused skill cells."""
     s = twidgets.load_system(BASE)
@@ -40,6 +41,9 @@ def _excel_like(rr_formula=_RR_FORMULA, **kw) -> bytes:
             r[mean] = r[var] = 0
     stg[INTERMEDIATE_ROW - 1][rr] = rr_formula
     stg[GLOBAL_ROW - 1][var] = F("1.44*(1-0.54)*0+1", 1.0)
+    if research_columns:  # exactly the research code's Triggers columns, in its order (MODEL.md)
+        keep = [stg[0].index(h) for h in stg[0] if h not in ("Skill boost", "Complexity")]
+        stg = [[r[j] for j in keep] for r in stg]
     glob = [["Year"], [F("2030+2", 2032)]]
     return excel_workbook({"Detectors": det, "Triggers": stg, "Global": glob}, **kw)
 
@@ -65,8 +69,22 @@ def test_formula_cells_give_their_saved_values(excel_path):
         assert ev.power == twidgets.evaluate(base).power  # same numbers as the bundled system
 
 
-def test_excel_file_through_the_seed_workflow(excel_path):
+def test_excel_file_through_the_seed_workflow(tmp_path):
+    excel_path = tmp_path / "cms_system_200.xlsx"
+    excel_path.write_bytes(_excel_like(research_columns=True))
     system = dataframes_from_spreadsheet(str(excel_path))
+    assert list(system.triggers.columns) == [
+        "Name",
+        "Output",
+        "Data (bytes)",
+        "Reduction Ratio",
+        "Classifier",
+        "Skill mean",
+        "Skill variance",
+        "Link Efficiency (J/bit)",
+        "Op Efficiency (J/op)",
+        "Compression",
+    ]
     assert system.triggers.loc[4, "Reduction Ratio"] == 53.3
     t = system.triggers.copy()
     t.at[4, "Reduction Ratio"] = 400
@@ -161,8 +179,9 @@ def test_field_in_use_is_one_rule():
 
 def test_with_stage_checks_a_gaussian_that_starts_to_reject(tmp_path):
     s = twidgets.load_system(_with_skill("Gaussian", 1, 0, 0, tmp_path))
-    with pytest.raises(ParameterError, match="standard deviation > 0"):
+    with pytest.raises(SpecError, match="standard deviation > 0") as info:
         s.with_stage("Global", reduction_ratio=100.0)
+    assert (info.value.sheet, info.value.row, info.value.column) == ("Triggers", GLOBAL_ROW, "Skill variance")
     assert (
         s.with_stage("Global", skill_scale=1.0)
         .with_stage("Global", reduction_ratio=100.0)
@@ -183,6 +202,36 @@ def test_fast_with_stage_equals_a_full_rebuild():
     assert fast == slow and fast.nodes == slow.nodes
     assert twidgets.evaluate(fast).power == twidgets.evaluate(slow).power
     assert s.param("Intermediate.reduction_ratio") == 53.3  # the original is unchanged
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"Global.complexity": "hlt-gpu"},
+        {"Global.complexity": " poly:1e-7,2e-13 ", "Intermediate.classifier": "hlt"},
+        {"Inner Tracker.complexity": "l1t-linear", "Muon.classifier": "L1T"},
+    ],
+)
+def test_fast_text_changes_equal_a_full_rebuild(changes):
+    s = twidgets.load_system(BASE)
+    fast = s.with_params(changes)
+    det, stg = s.detectors, s.stages
+    for key, value in changes.items():
+        node, param = key.rsplit(".", 1)
+        header = {"complexity": "Complexity", "classifier": "Classifier"}[param]
+        frame, col = (det, "Detector") if node in s.detector_names else (stg, "Name")
+        frame[header] = frame[header].astype(object) if header in frame else ""
+        frame.loc[frame[col] == node, header] = value
+    slow = System.from_frames(det, stg, s.globals, name=s.name)
+    assert fast == slow and fast.nodes == slow.nodes
+
+
+def test_fast_text_changes_are_checked():
+    s = twidgets.load_system(BASE)
+    for change, says in ((dict(complexity="hlt-tpu"), "unknown complexity"), (dict(classifier="Neural"), "unknown")):
+        with pytest.raises(SpecError, match=says) as info:  # located at the cell, as a full rebuild says
+            s.with_stage("Global", **change)
+        assert (info.value.sheet, info.value.row) == ("Triggers", GLOBAL_ROW)
 
 
 def test_two_sheets_matching_one_name_are_refused(tmp_path):
@@ -217,6 +266,8 @@ def test_extra_sheets_are_kept_and_what_is_dropped_is_named(tmp_path):
     for words in ("cell comments", "1 defined name", "cell formats"):
         assert words in dropped
     assert "Notes" not in dropped  # kept, so not listed
+    copy = pickle.loads(pickle.dumps(loaded))  # to Dask workers and back
+    assert (copy.extra_sheets, copy.not_saved) == (loaded.extra_sheets, loaded.not_saved)
     out = tmp_path / "saved.xlsx"
     loaded.with_stage("Intermediate", reduction_ratio=60.0).to_xlsx(out)
     wb = openpyxl.load_workbook(out)
@@ -228,3 +279,13 @@ def test_extra_sheets_are_kept_and_what_is_dropped_is_named(tmp_path):
 def test_bundled_systems_lose_nothing_on_save():
     for name in twidgets.list_systems():
         assert twidgets.load_system(name).not_saved == ()
+
+
+def test_fast_year_change_equals_a_full_rebuild_and_bad_years_are_located():
+    s = twidgets.load_system(BASE)
+    fast = s.with_year(2030)
+    assert fast == System.from_frames(s.detectors, s.stages, dict(s.globals, Year=2030)) and fast.year == 2030
+    for bad, says in ((3032, "between 1900 and 2300"), (2030.5, "whole year"), (float("nan"), "empty cell")):
+        with pytest.raises(SpecError, match=says) as info:
+            s.with_year(bad)
+        assert (info.value.sheet, info.value.column) == ("Global", "Year")

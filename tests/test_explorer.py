@@ -98,14 +98,14 @@ def test_pareto_front_trace_matches_the_sweep(explorer, reference):
 
 
 def test_scenarios_are_marked_where_they_fall_inside_the_map(explorer, pu200):
-    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-1]}
+    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-2]}
     assert marks["Phase-1"] == ((400.0,), (0.0,))
     assert marks["L1 Tracks"] == ((400.0,), (0.4,))
     assert marks["Phase-2 (L1 Tracks + GPU)"] == ((53.3,), (0.4,))
-    symbols = {t.name: t.marker.symbol for t in explorer.contour.data[1:-1]}
+    symbols = {t.name: t.marker.symbol for t in explorer.contour.data[1:-2]}
     assert symbols["Phase-1"] == "circle" and symbols["Phase-2 (L1 Tracks + GPU)"] == "star"
     explorer.x_range = (300.0, 40.0, N)  # RR 400 is now off the map
-    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-1]}
+    marks = {t.name: (tuple(t.x), tuple(t.y)) for t in explorer.contour.data[1:-2]}
     assert marks["Phase-1"] == ((), ())
     assert marks["Increased L1T accept (GPU)"] == ((53.3,), (0.0,))
 
@@ -136,7 +136,7 @@ def test_front_end_click_message_selects_a_point(explorer):
     # the selected point is drawn on the Pareto view at its (scaled power, F1)
     xs, ys = np.linspace(450, 40, N), np.linspace(0, 1, N)
     ix, iy = snap(xs, 60.0), snap(ys, 0.9)
-    p = explorer.pareto.data[2]
+    p = explorer.pareto.data[3]
     assert p.x[0] == pytest.approx(explorer.result.metric("scaled_power")[ix, iy] / 1e6)
     assert p.y[0] == pytest.approx(explorer.result.metric("f1")[ix, iy])
 
@@ -167,7 +167,7 @@ def test_x_picker_takes_any_numeric_parameter_with_a_default_range(explorer, pu2
     assert explorer.x_range == (720_000.0, 2_160_000.0, N)
     assert (explorer.x_start.value, explorer.x_stop.value) == (720_000.0, 2_160_000.0)
     assert explorer.contour.layout.xaxis.autorange is True
-    assert all(len(t.x) == 0 for t in explorer.contour.data[1:-1])  # no scenario markers
+    assert all(len(t.x) == 0 for t in explorer.contour.data[1:-2])  # no scenario markers
     ref = twidgets.sweep(
         pu200,
         {"Inner Tracker.data_bytes": np.linspace(720_000, 2_160_000, N), BOOST: np.linspace(0, 1, N)},

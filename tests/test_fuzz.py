@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -411,3 +412,53 @@ def test_poly_strings_keep_their_coefficients(coeffs):
     assert c.coeffs == tuple(coeffs)
     x = 1234.5
     assert c(x) == pytest.approx(sum(k * x ** (i + 1) for i, k in enumerate(coeffs)), rel=1e-12)
+
+
+@lru_cache(maxsize=1)
+def _excel_like_parts() -> dict:
+    """The parts of an Excel-style workbook (shared strings, a formula with its cached value)."""
+    import io
+    import zipfile
+
+    from xlsx_fixtures import F, excel_workbook, rows_of
+
+    s = twidgets.load_system("cms-hllhc-pu200")
+    det = rows_of(s, "Detectors")
+    det[1][2] = F("INT(1000000*1.44)", 1440000)
+    data = excel_workbook({"Detectors": det, "Triggers": rows_of(s, "Triggers"), "Global": [["Year"], [2032]]})
+    src = zipfile.ZipFile(io.BytesIO(data))
+    return {n: src.read(n) for n in src.namelist()}
+
+
+@settings(max_examples=150, **_SETTINGS)
+@given(
+    st.sampled_from(
+        [
+            "xl/worksheets/sheet1.xml",
+            "xl/worksheets/sheet2.xml",
+            "xl/sharedStrings.xml",
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "_rels/.rels",
+        ]
+    ),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+)
+def test_flipped_bytes_in_the_xml_give_a_system_or_spec_error(member, flips):
+    """Bytes flipped inside one XML part (the zip stays intact, so the reader parses them)."""
+    import io
+    import zipfile
+
+    parts = dict(_excel_like_parts())
+    body = bytearray(parts[member])
+    for pos, value in flips:
+        body[pos % len(body)] = value
+    parts[member] = bytes(body)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    s = _read_or_spec_error(out.getvalue())
+    if s is not None:
+        ev = twidgets.evaluate(s)
+        assert math.isfinite(ev.power) and ev.power >= 0

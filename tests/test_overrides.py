@@ -79,7 +79,7 @@ def test_patched_structural_override_equals_rebuilt_system(pu200, key, value):
     fast = evaluate(pu200, {key: value, BOOST: np.array([0.0, 0.5])})
     slow = evaluate(pu200.with_params({key: value}), {BOOST: np.array([0.0, 0.5])})
     _assert_same(fast, slow)
-    assert fast.system == pu200.with_params({key: value})  # the evaluated System, built on demand
+    assert fast.system == pu200.with_params({key: value})  # the evaluated System
     assert pu200.param(key) != fast.system.param(key) or key.endswith("n_samples")
 
 
@@ -92,10 +92,10 @@ def test_patched_structural_override_builds_no_system(pu200, monkeypatch):
         return real(cls, *a, **k)
 
     monkeypatch.setattr(System, "from_frames", classmethod(counting))
-    ev = evaluate(pu200, {"Global.complexity": "hlt-gpu", "Intermediate.n_samples": 5000})
+    ev = evaluate(pu200, {"Global.complexity": "hlt-gpu", "Intermediate.complexity": "identity"})
     assert built == []
     assert ev.value("Global", "ops") == pytest.approx(evaluate(pu200).value("Global", "ops") / 2, rel=1e-6)
-    evaluate(pu200, {"Global.classifier": "Gaussian"})  # classifier changes rebuild (validated by System)
+    evaluate(pu200, {"Intermediate.n_samples": 5000})  # sample counts rebuild (the System validates them)
     assert built == [1]
 
 
@@ -106,13 +106,14 @@ def test_patched_structural_override_builds_no_system(pu200, monkeypatch):
         ("Global.complexity", "poly:-1,0,0", "between 0 and"),
         ("Intermediate.n_samples", 5.5, "whole number"),
         ("Intermediate.n_samples", True, "boolean"),
+        ("Intermediate.reduction_ratio", np.array([True]), "boolean"),
         ("Global.complexity", np.array(["hlt-gpu"]), "not numeric"),
     ],
 )
 def test_bad_structural_override_names_the_key(pu200, key, value, match):
     with pytest.raises(ParameterError, match=match) as info:
         evaluate(pu200, {key: value})
-    assert key in str(info.value) or match == "unknown complexity"
+    assert key in str(info.value)
 
 
 # ------------------------------------------------------------------ numeric overrides checked like cells
@@ -153,3 +154,13 @@ def test_grid_past_the_memory_budget_is_refused_up_front(pu200, monkeypatch):
     assert "(1000, 1000)" in msg and f"{limit:,}" in msg and "twidgets.sweep" in msg
     assert f"{GRID_BUDGET_BYTES / 2**30:g} GiB" in msg
     assert calls == []  # refused before propagating anything
+
+
+def test_booleans_are_refused_by_every_path_that_takes_numbers(pu200):
+    import twidgets
+
+    with pytest.raises(ParameterError, match="boolean"):
+        pu200.with_stage("Intermediate", reduction_ratio=True)
+    with pytest.raises(ParameterError, match="boolean"):
+        twidgets.sweep(pu200, {RR: [True, False]})
+    assert evaluate(pu200, {RR: 1}).output_rate == evaluate(pu200, {RR: 1.0}).output_rate  # ints are numbers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import twidgets
-from twidgets.model.scenarios import scenario
+from twidgets.cms.scenarios import scenario
 from twidgets.widgets.state import MAX_QUERY, DashboardState, View, parse_query
 
 RR, BOOST = "Intermediate.reduction_ratio", "Intermediate.skill_boost"

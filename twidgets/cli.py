@@ -20,10 +20,13 @@ import json
 import math
 import os
 import sys
+import warnings
 
 import numpy as np
 
+from .executors import parse_connect_timeout
 from .model.errors import ParameterError, SpecError
+from .model.overrides import ExtrapolationWarning
 
 __all__ = ["main", "build_parser", "parse_assignment", "parse_range"]
 
@@ -184,16 +187,6 @@ def _check_writable(path: str) -> None:
         raise UsageError(f"cannot write {path!r}: the directory {folder!r} is not writable")
 
 
-def _connect_timeout(text: str) -> float:
-    """argparse type of ``--connect-timeout``: finite seconds > 0."""
-    from .executors import check_timeout
-
-    try:
-        return check_timeout(float(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).replace("--connect-timeout ", "")) from None
-
-
 def run_sweep(args) -> int:
     """``twidgets sweep``: an N-D sweep written as CSV (with provenance comment lines)."""
     from .model.sweep import sweep
@@ -332,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", metavar="ADDRESS", help="evaluate on a Dask cluster (tcp://host:port)")
     sw.add_argument(
         "--connect-timeout",
-        type=_connect_timeout,
+        type=parse_connect_timeout,
         default=10.0,
         metavar="SECONDS",
         help="bound, in seconds, on each wait for --scheduler: connecting, its first answer, "
@@ -350,8 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one line each, no source location."""
+    print(f"twidgets: warning: {_one_line(message)}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 bad arguments, 1 failure)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        warnings.filterwarnings("once", category=ExtrapolationWarning)
+        return _main(argv)
+
+
+def _main(argv) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

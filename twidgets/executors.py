@@ -19,6 +19,7 @@ Every failure is a :class:`SchedulerError` with a one-line message.
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import socket
@@ -26,7 +27,15 @@ import struct
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["SchedulerError", "check_timeout", "check_handshake", "connect", "usable_cpus", "cap_workers"]
+__all__ = [
+    "SchedulerError",
+    "check_timeout",
+    "parse_connect_timeout",
+    "check_handshake",
+    "connect",
+    "usable_cpus",
+    "cap_workers",
+]
 
 #: Largest plausible size (bytes) of a scheduler's handshake frame.
 _MAX_HANDSHAKE_BYTES = 1 << 20
@@ -44,6 +53,14 @@ def check_timeout(seconds: object) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"--connect-timeout must be a finite number of seconds > 0, got {seconds!r}")
     return value
+
+
+def parse_connect_timeout(text: str) -> float:
+    """argparse type of ``--connect-timeout``: finite seconds > 0."""
+    try:
+        return check_timeout(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("--connect-timeout ", "")) from None
 
 
 def _host_port(address: str) -> tuple[str, int] | None:

@@ -62,7 +62,10 @@ def _settled_text(page, selector, quiet_ms=1000, timeout_ms=20_000):
 
 
 def _number(page, selector):
-    return float(_text(page, selector).replace(",", ""))
+    """The full-precision number a span shows (its ``data-value``; the text has a unit prefix)."""
+    loc = page.locator(selector).first
+    value = loc.get_attribute("data-value")
+    return float(value if value is not None else loc.inner_text().strip().replace(",", ""))
 
 
 def _threshold_x(page):
@@ -229,6 +232,7 @@ def _detector_cell(page, name, column):
 def test_editing_detector_bytes_changes_the_power(dashboard):
     page = dashboard
     power_before = _text(page, ".twidgets-inspector .tw-power")
+    power_before_value = _number(page, ".twidgets-inspector .tw-power")
     _tab(page, "Design")
     cell = _detector_cell(page, "Inner Tracker", "Data (bytes)").locator("input")
     cell.fill("4000000")
@@ -238,7 +242,7 @@ def test_editing_detector_bytes_changes_the_power(dashboard):
         arg=[".twidgets-inspector .tw-power", power_before],
         timeout=60_000,
     )
-    assert _number(page, ".twidgets-inspector .tw-power") > float(power_before)
+    assert _number(page, ".twidgets-inspector .tw-power") > float(power_before_value)
     assert _detector_cell(page, "Inner Tracker", "Data (bytes)").locator("input").input_value() == "4000000"
     assert page.locator("table.tw-detectors td.tw-invalid").count() == 0
 

@@ -1,12 +1,12 @@
 """The nine published variants of the CMS study as :class:`~twidgets.widgets.compare_data.Variant`
-records (the rows of :func:`twidgets.model.scenarios.paper_table`, in its order)."""
+records (the rows of :func:`twidgets.cms.scenarios.paper_table`, in its order)."""
 
 from __future__ import annotations
 
 import itertools
 
-from ..model.scenarios import L1_TRACKING_BOOST, PAPER_YEAR
 from ..widgets.compare_data import Variant
+from .scenarios import L1_TRACKING_BOOST, PAPER_YEAR
 
 __all__ = ["published_variants"]
 

@@ -5,7 +5,8 @@ and its validation), :mod:`io` (workbooks, bundled systems), :mod:`curves`,
 :mod:`classifiers`, :mod:`complexity`, :mod:`technology`, :mod:`overrides` (checking and
 splitting evaluate's overrides), :mod:`evaluate` (propagation) and :mod:`evaluation`
 (its typed results), :mod:`metrics`, :mod:`sweep` (the grid runner),
-:mod:`sweep_result`, :mod:`sensitivity`, :mod:`scenarios`.
+:mod:`sweep_result`, :mod:`sensitivity`, :mod:`registry` (the classifier kinds a study
+registers; the CMS study lives in :mod:`twidgets.cms`).
 
 ``twidgets.model.sweep`` is the grid-runner module; the function is ``twidgets.sweep``
 (or ``twidgets.model.sweep.sweep``).

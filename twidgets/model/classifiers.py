@@ -3,19 +3,22 @@
 Every classifier has a score distribution for irrelevant events (CDF ``F0``) and one for
 relevant events (CDF ``F1``). A stage rejects the events whose score is at or below a
 threshold ``t``. Given the stage's inputs ``[neg, pos]`` (events/s) and its target
-rejected fraction ``rho = 1 - 1/RR``, the threshold is the smallest ``t`` with::
+rejected fraction ``rho = 1 - 1/RR``, the threshold ``t`` solves::
 
-    (neg * F0(t) + pos * F1(t)) / (neg + pos) >= rho
+    (neg * F0(t) + pos * F1(t)) / (neg + pos) = rho
 
 and the error matrix is ``[[F0(t), F1(t)], [1 - F0(t), 1 - F1(t)]]``.
 
 * :class:`PassThrough` (``Dummy``): keeps everything.
 * :class:`GaussianClassifier`: irrelevant ~ N(0, 1), relevant ~ N(skill, scale); the
   threshold is solved on the analytic CDFs by vectorised bisection (64 halvings).
-* :class:`SampledClassifier`: empirical CDFs of Monte-Carlo samples (the L1T and HLT
-  models). The threshold is solved *exactly* on the sorted samples: it is one of the
-  samples, found by vectorised binary search over sample indices (``searchsorted``),
-  never by a general minimiser.
+* :class:`SampledClassifier`: empirical CDFs of Monte-Carlo samples (a study's models,
+  e.g. the CMS L1T and HLT ones in :mod:`twidgets.cms`). The threshold is solved
+  *exactly* on the sorted samples by vectorised binary search over sample indices
+  (``searchsorted``), never by a general minimiser; the sample at the threshold counts
+  fractionally so that the stage keeps exactly ``input / RR``.
+
+``Dummy`` and ``Gaussian`` register themselves in :mod:`twidgets.model.registry`.
 
 All solves broadcast over arrays of inputs, rates, and skill boosts, so one call
 handles a whole parameter grid.
@@ -25,34 +28,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
 
-from .curves import ParametricCurve, calibrate_slope
-from .errors import ParameterError
+from .registry import ClassifierKind, register_classifier
+from .sample_cache import SAMPLE_CACHE
 
 __all__ = [
-    "CLASSIFIER_KINDS",
     "PassThrough",
     "GaussianClassifier",
     "SampledClassifier",
-    "L1T_OBJECTS",
-    "L1T_OUTCOMES",
-    "L1TObject",
-    "build_l1t",
-    "HLT_PATHS",
-    "HLTPath",
-    "build_hlt",
     "solve_sampled",
     "solve_gaussian",
     "DEFAULT_SAMPLES",
 ]
 
-#: Canonical classifier names as written in the ``Classifier`` column.
-CLASSIFIER_KINDS = ("Dummy", "Gaussian", "L1T", "HLT")
-#: Monte-Carlo samples per class (irrelevant and relevant) for L1T / HLT.
+#: Monte-Carlo samples per class (irrelevant and relevant) of a sampled classifier.
 DEFAULT_SAMPLES = 50_000
 
 
@@ -73,7 +66,14 @@ def _weights(neg, pos):
 
 
 def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):
-    """Exact threshold on empirical CDFs.
+    """Exact threshold on empirical CDFs, reaching the target rejected fraction exactly.
+
+    The mixture CDF ``G(t) = w0 F0(t) + w1 F1(t)`` (``w0, w1`` the input fractions) is a
+    step function of ``t`` on the samples. The threshold sample is the lowest score at
+    which ``G`` reaches ``rho``; it is counted *fractionally* -- the fraction of its step
+    that brings ``G`` exactly to ``rho`` -- and the threshold is interpolated linearly
+    between the previous sample and it by the same fraction. So the stage's output rate
+    is exactly ``input / RR`` and ``F0``, ``F1`` carry the same fractional weight.
 
     Parameters
     ----------
@@ -90,7 +90,8 @@ def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):
     -------
     threshold, f0, f1 : ndarray
         The threshold (``-inf`` where ``rho <= 0``: everything passes) and the rejected
-        fractions of irrelevant and relevant events, in the broadcast shape.
+        fractions of irrelevant and relevant events (fractional sample counts over the
+        sample sizes), in the broadcast shape.
     """
     shape, (neg, pos, rho, boost) = _flat(neg, pos, rho, boost)
     n0, n1 = null_sorted.size, pos_sorted.size
@@ -99,13 +100,14 @@ def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):
 
     # Candidate thresholds are the irrelevant scores and the boosted relevant scores. A relevant
     # candidate is counted by index (pos_sorted[j] itself), so rounding of (score + boost) - boost
-    # can never drop the candidate from its own count.
-    def counts(values, idx, relevant):
+    # can never drop the candidate from its own count. ``side`` "right" counts the samples at or
+    # below the candidate, "left" those strictly below it.
+    def counts(values, idx, relevant, side):
         v = values[idx]
         if relevant:
             t = v + boost
-            return t, np.searchsorted(null_sorted, t, side="right"), np.searchsorted(pos_sorted, v, side="right")
-        return v, np.searchsorted(null_sorted, v, side="right"), np.searchsorted(pos_sorted, v - boost, side="right")
+            return t, np.searchsorted(null_sorted, t, side=side), np.searchsorted(pos_sorted, v, side=side)
+        return v, np.searchsorted(null_sorted, v, side=side), np.searchsorted(pos_sorted, v - boost, side=side)
 
     def first_reaching(values, relevant):
         n = values.size
@@ -116,25 +118,46 @@ def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):
             if not active.any():
                 break
             mid = (lo + hi) // 2
-            _, c0, c1 = counts(values, np.minimum(mid, n - 1), relevant)
+            _, c0, c1 = counts(values, np.minimum(mid, n - 1), relevant, "right")
             ok = w0 * (c0 / n0) + w1 * (c1 / n1) >= target
             hi = np.where(active & ok, mid, hi)
             lo = np.where(active & ~ok, mid + 1, lo)
-        t, c0, c1 = counts(values, np.minimum(lo, n - 1), relevant)
+        idx = np.minimum(lo, n - 1)
+        t, c0, c1 = counts(values, idx, relevant, "right")
+        _, b0, b1 = counts(values, idx, relevant, "left")
         found = lo < n
-        return np.where(found, t, np.inf), np.where(found, c0, n0), np.where(found, c1, n1)
+        return (
+            np.where(found, t, np.inf),
+            np.where(found, c0, n0),
+            np.where(found, c1, n1),
+            np.where(found, b0, n0),
+            np.where(found, b1, n1),
+        )
 
-    ta, a0, a1 = first_reaching(null_sorted, False)
-    tb, b0, b1 = first_reaching(pos_sorted, True)
+    ta, a0, a1, al0, al1 = first_reaching(null_sorted, False)
+    tb, b0, b1, bl0, bl1 = first_reaching(pos_sorted, True)
     use_b = tb < ta
     tie = tb == ta
     t = np.where(use_b, tb, ta)
+    # counts at or below (c) and strictly below (l) the threshold sample
     c0 = np.where(use_b, b0, a0)
     c1 = np.where(use_b, b1, np.where(tie, np.maximum(a1, b1), a1))
+    l0 = np.where(use_b, bl0, al0)
+    l1 = np.where(use_b, bl1, np.where(tie, np.minimum(al1, bl1), al1))
+    below = w0 * (l0 / n0) + w1 * (l1 / n1)
+    step = w0 * ((c0 - l0) / n0) + w1 * ((c1 - l1) / n1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.clip(np.where(step > 0, (rho - below) / np.where(step > 0, step, 1.0), 1.0), 0.0, 1.0)
+    # the previous distinct sample: the larger of the last irrelevant and last boosted relevant below t
+    prev0 = np.where(l0 > 0, null_sorted[np.maximum(l0 - 1, 0)], -np.inf)
+    prev1 = np.where(l1 > 0, pos_sorted[np.maximum(l1 - 1, 0)] + boost, -np.inf)
+    prev = np.maximum(prev0, prev1)
+    with np.errstate(invalid="ignore"):
+        t = np.where(np.isfinite(prev) & np.isfinite(t), prev + frac * (t - prev), t)
     everything = rho <= 0
     t = np.where(everything, -np.inf, t)
-    f0 = np.where(everything, 0.0, c0 / n0)
-    f1 = np.where(everything, 0.0, c1 / n1)
+    f0 = np.where(everything, 0.0, (l0 + frac * (c0 - l0)) / n0)
+    f1 = np.where(everything, 0.0, (l1 + frac * (c1 - l1)) / n1)
     return t.reshape(shape), f0.reshape(shape), f1.reshape(shape)
 
 
@@ -200,12 +223,14 @@ class GaussianClassifier:
         return _gaussian_draws(self.skill_mean, self.skill_scale, self.n_samples, self.seed, 1)
 
 
-@lru_cache(maxsize=64)
-def _gaussian_draws(mean, scale, n, seed, stream):
-    rng = np.random.default_rng([seed, stream])
-    out = np.sort(rng.normal(mean, scale, n))
-    out.setflags(write=False)
-    return out
+def _gaussian_draws(mean: float, scale: float, n: int, seed: int, stream: int) -> np.ndarray:
+    def draw() -> np.ndarray:
+        rng = np.random.default_rng([seed, stream])
+        out = np.sort(rng.normal(mean, scale, n))
+        out.setflags(write=False)
+        return out
+
+    return SAMPLE_CACHE.get(("Gaussian draws", float(mean), float(scale), int(n), int(seed), int(stream)), draw)
 
 
 class SampledClassifier:
@@ -242,175 +267,22 @@ class SampledClassifier:
         )
 
 
-# ------------------------------------------------------------------------------ L1T
+# ------------------------------------------------------------------- registration
 
 
-@dataclass(frozen=True)
-class L1TObject:
-    """One Level-1 trigger object: its turn-on curve, L1 threshold (GeV), rate and slope bounds."""
-
-    name: str
-    curve: object
-    threshold: float
-    rate: float
-    slope_bounds: tuple
+def _build_dummy(node: Any, seed: int) -> PassThrough:
+    return PassThrough()
 
 
-#: The four L1 objects with the parametric fits of the published CMS turn-on curves.
-L1T_OBJECTS = (
-    L1TObject("jet", ParametricCurve(0.9932, 286.6, 34.47, 54.0, 692.0), 320.0, 0.282, (0.0, 0.4)),
-    L1TObject("muon", ParametricCurve(0.9411, 17.56, 4.343, 3.6, 97.7), 22.0, 0.364, (0.0, 0.6)),
-    L1TObject("egamma", ParametricCurve(0.9576, 30.45, 2.079, 1.0, 798.0), 30.0, 0.444, (0.0, 0.4)),
-    L1TObject("tau", ParametricCurve(0.9803, 38.33, 7.549, 0.25, 100.0), 38.0, 0.18, (0.0, 0.4)),
-)
-#: Rate the published model calibrates *every* object against (the e/gamma rate).
-PUBLISHED_RATE = 0.444
-
-#: L1 outcomes of relevant events: probability, then which of (jet, muon, egamma, tau) fired.
-L1T_OUTCOMES = np.array(
-    [
-        [0.010, 1, 0, 0, 0],
-        [0.026, 1, 0, 0, 0],
-        [0.032, 1, 1, 0, 0],
-        [0.033, 0, 1, 1, 0],
-        [0.046, 1, 0, 1, 0],
-        [0.053, 1, 1, 1, 1],
-        [0.064, 0, 0, 1, 0],
-        [0.098, 0, 1, 0, 0],
-        [0.115, 1, 0, 0, 0],
-        [0.127, 0, 0, 0, 1],
-        [0.148, 0, 1, 0, 0],
-        [0.248, 0, 0, 1, 0],
-    ]
-)
-L1T_OUTCOMES.setflags(write=False)
-
-CALIBRATIONS = ("published", "per-object")
+def _build_gaussian(node: Any, seed: int) -> GaussianClassifier:
+    return GaussianClassifier(node.params["skill_mean"], node.params["skill_scale"], node.n_samples, int(seed))
 
 
-def l1t_slopes(objects=L1T_OBJECTS, calibration: str = "published") -> np.ndarray:
-    """Calibrated exponential slopes (1/GeV) of the L1 objects.
-
-    ``"published"`` calibrates every object against the e/gamma rate 0.444, as the
-    published model does; ``"per-object"`` uses each object's own rate.
-    """
-    if calibration not in CALIBRATIONS:
-        raise ParameterError(f"unknown calibration {calibration!r}: use 'published' or 'per-object'")
-    return np.array(
-        [
-            calibrate_slope(o.curve, PUBLISHED_RATE if calibration == "published" else o.rate, o.slope_bounds)
-            for o in objects
-        ]
+register_classifier(ClassifierKind("Dummy", _build_dummy, description="pass-through: keeps every event"))
+register_classifier(
+    ClassifierKind(
+        "Gaussian",
+        _build_gaussian,
+        description="irrelevant scores N(0, 1), relevant N(skill mean, skill scale)",
     )
-
-
-def _scores_from_uniform(u, slopes, curves):
-    """Energy ``E = -ln(1 - u) / lambda`` per object (columns) and summed turn-on score."""
-    energy = -np.log1p(-u) / slopes[None, :]
-    score = np.zeros(u.shape[0])
-    for k, curve in enumerate(curves):
-        score += curve(energy[:, k])
-    return score
-
-
-@lru_cache(maxsize=32)
-def build_l1t(
-    n_samples: int = DEFAULT_SAMPLES, calibration: str = "published", seed: int = 0, objects: tuple = L1T_OBJECTS
-) -> SampledClassifier:
-    """Monte-Carlo L1T menu model (cached: same arguments, same shared object).
-
-    Irrelevant events draw, per object, ``u ~ U(0, q_k)`` (energy below the object's L1
-    threshold); relevant events draw an outcome from :data:`L1T_OUTCOMES` and, for the
-    objects that fired, ``u ~ U(q_k, 1)``. Score = sum of turn-on efficiencies.
-    All draws come from ``numpy.random.default_rng(seed)``, vectorised.
-    """
-    n = int(n_samples)
-    if n < 10:
-        raise ParameterError(f"L1T needs at least 10 samples per class, got {n_samples}")
-    slopes = l1t_slopes(objects, calibration)
-    q = 1.0 - np.exp(-slopes * np.array([o.threshold for o in objects]))
-    curves = [o.curve for o in objects]
-    rng = np.random.default_rng(seed)
-    u_null = rng.random((n, len(objects))) * q[None, :]
-    p = L1T_OUTCOMES[:, 0] / L1T_OUTCOMES[:, 0].sum()
-    outcome = rng.choice(len(p), size=n, p=p)
-    fired = L1T_OUTCOMES[outcome, 1:].astype(bool)
-    r = rng.random((n, len(objects)))
-    u_pos = np.where(fired, q[None, :] + r * (1.0 - q[None, :]), r * q[None, :])
-    return SampledClassifier(
-        "L1T",
-        _scores_from_uniform(u_null, slopes, curves),
-        _scores_from_uniform(u_pos, slopes, curves),
-        info={
-            "slopes": dict(zip([o.name for o in objects], slopes.tolist())),
-            "threshold_quantiles": dict(zip([o.name for o in objects], q.tolist())),
-            "calibration": calibration,
-            "seed": seed,
-            "n_samples": n,
-        },
-    )
-
-
-# ------------------------------------------------------------------------------ HLT
-
-
-@dataclass(frozen=True)
-class HLTPath:
-    """One High-Level Trigger path: relative rate (Hz), turn-on curve, calibration rate."""
-
-    name: str
-    rate: float
-    curve: object
-    target: float = 0.3
-    slope_bounds: tuple = (0.0, 0.4)
-
-
-#: Project default HLT paths. Rates are the published ones (Hz); the turn-on curves are
-#: this project's own parametric defaults (not published fits): replace them with
-#: measured points through :class:`~twidgets.model.curves.TabulatedCurve`.
-HLT_PATHS = (
-    HLTPath("B2G", 96.0, ParametricCurve(0.98, 550.0, 45.0, 200.0, 1500.0), slope_bounds=(0.0, 0.05)),
-    HLTPath("Higgs", 235.0, ParametricCurve(0.95, 32.0, 3.0, 10.0, 200.0)),
-    HLTPath("Muon", 202.0 / 3, ParametricCurve(0.93, 27.0, 2.5, 5.0, 200.0)),
-    HLTPath("SUSY", 189.0, ParametricCurve(0.97, 1100.0, 80.0, 300.0, 3000.0), slope_bounds=(0.0, 0.02)),
-    HLTPath("Tracking", 202.0 / 3, ParametricCurve(0.90, 12.0, 3.0, 1.0, 100.0), slope_bounds=(0.0, 0.6)),
-    HLTPath("Tau", 202.0 / 3, ParametricCurve(0.92, 45.0, 6.0, 10.0, 250.0)),
 )
-
-
-@lru_cache(maxsize=32)
-def build_hlt(n_samples: int = DEFAULT_SAMPLES, seed: int = 0, paths: tuple = HLT_PATHS) -> SampledClassifier:
-    """Monte-Carlo HLT paths model (cached).
-
-    Each event picks one path with probability proportional to its rate, draws the
-    path object's momentum from the path's calibrated exponential below (irrelevant)
-    or above (relevant) the curve's half point, and scores the path efficiency there.
-    """
-    n = int(n_samples)
-    if n < 10:
-        raise ParameterError(f"HLT needs at least 10 samples per class, got {n_samples}")
-    rates = np.array([p.rate for p in paths], dtype=float)
-    prob = rates / rates.sum()
-    slopes = np.array([calibrate_slope(p.curve, p.target, p.slope_bounds) for p in paths])
-    q = 1.0 - np.exp(-slopes * np.array([p.curve.half_point for p in paths]))
-    rng = np.random.default_rng(seed)
-
-    def draw(relevant: bool):
-        path = rng.choice(len(paths), size=n, p=prob)
-        r = rng.random(n)
-        u = q[path] + r * (1.0 - q[path]) if relevant else r * q[path]
-        energy = -np.log1p(-u) / slopes[path]
-        score = np.empty(n)
-        for i, p in enumerate(paths):
-            sel = path == i
-            score[sel] = p.curve(energy[sel])
-        return score
-
-    null = draw(False)
-    pos = draw(True)
-    return SampledClassifier(
-        "HLT",
-        null,
-        pos,
-        info={"slopes": dict(zip([p.name for p in paths], slopes.tolist())), "seed": seed, "n_samples": n},
-    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -77,7 +78,7 @@ class TabulatedCurve:
 
     energy: tuple
     efficiency: tuple
-    _interp: object = field(default=None, compare=False, repr=False, hash=False)
+    _interp: Any = field(default=None, compare=False, repr=False, hash=False)
 
     def __post_init__(self):
         e = np.asarray(self.energy, dtype=float)
@@ -145,6 +146,18 @@ def _parametric_integral(curve, lam):
     return curve.plateau * (boundary + inner)
 
 
+@lru_cache(maxsize=64)
+def _efficiency_grid(curve: TabulatedCurve) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed energy grid (GeV) of the Simpson rule over the curve's range, and eff there
+    multiplied by the rule's weights."""
+    e = np.linspace(curve.e_min, curve.e_max, _GRID_POINTS)
+    h = (e[-1] - e[0]) / (_GRID_POINTS - 1)
+    w = np.ones(_GRID_POINTS)
+    w[1:-1:2] = 4.0
+    w[2:-1:2] = 2.0
+    return e, curve(e) * w * (h / 3.0)
+
+
 def efficiency_integral(curve, slopes):
     """``integral_{e_min}^{e_max} lambda exp(-lambda E) eff(E) dE`` for each slope (vectorised).
 
@@ -155,15 +168,9 @@ def efficiency_integral(curve, slopes):
     if isinstance(curve, ParametricCurve):
         out = _parametric_integral(curve, lam)
         return out if np.ndim(slopes) else float(out[0])
-    e = np.linspace(curve.e_min, curve.e_max, _GRID_POINTS)
-    eff = curve(e)
-    # integrand[i, j] = lambda_i exp(-lambda_i e_j) eff_j, computed relative to e_min for range
-    integrand = lam[:, None] * np.exp(-lam[:, None] * e[None, :]) * eff[None, :]
-    h = (e[-1] - e[0]) / (_GRID_POINTS - 1)
-    w = np.ones(_GRID_POINTS)
-    w[1:-1:2] = 4.0
-    w[2:-1:2] = 2.0
-    out = integrand @ w * (h / 3.0)
+    e, weighted_eff = _efficiency_grid(curve)
+    # sum_j lambda_i exp(-lambda_i e_j) eff_j w_j: one matrix product for all slopes
+    out = lam * (np.exp(-lam[:, None] * e[None, :]) @ weighted_eff)
     return out if np.ndim(slopes) else float(out[0])
 
 
@@ -183,7 +190,10 @@ def calibrate_slope(curve, rate: float, bounds: tuple[float, float]) -> float:
         raise ParameterError(f"slope bounds must satisfy 0 <= low < high, got {bounds}")
     if not 0 < rate < 1:
         raise ParameterError(f"calibration rate must be in (0, 1), got {rate}")
-    grid = np.linspace(lo, hi, 2001)[1:]  # exclude lambda = 0 (integral 0)
+    # scan for the bracket of the largest solution (the integral is smooth and single-peaked in
+    # lambda); closed forms are cheap, a tabulated curve's Simpson rule is scanned more coarsely
+    scan = 2001 if isinstance(curve, ParametricCurve) else 257
+    grid = np.linspace(lo, hi, scan)[1:]  # exclude lambda = 0 (integral 0)
     vals = efficiency_integral(curve, grid) - rate
     above = np.nonzero(vals >= 0)[0]
     if above.size == 0:
@@ -204,6 +214,8 @@ def calibrate_slope(curve, rate: float, bounds: tuple[float, float]) -> float:
     a, b = grid[j], grid[j + 1]  # f(a) >= rate > f(b): bisect
     for _ in range(80):
         m = 0.5 * (a + b)
+        if not a < m < b:  # the bracket is down to neighbouring floats
+            break
         if efficiency_integral(curve, m) >= rate:
             a = m
         else:

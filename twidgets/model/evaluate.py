@@ -28,15 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from .classifiers import (
-    HLT_PATHS,
-    L1T_OBJECTS,
-    GaussianClassifier,
-    PassThrough,
-    build_hlt,
-    build_l1t,
-)
-from .curves import TabulatedCurve
 from .errors import ParameterError
 from .evaluation import METRICS, Evaluation, LinkResult, NodeResult, StageScores, Values
 from .overrides import (
@@ -48,6 +39,7 @@ from .overrides import (
     max_grid_points,
     resolve_overrides,
 )
+from .registry import classifier_kind
 from .spec import Node, System
 
 __all__ = [
@@ -73,40 +65,8 @@ def _floor(x: Any) -> np.ndarray:
 
 
 def classifier_for(node: Node, seed: int = 0) -> Any:
-    """The (cached, shared) classifier object of a stage for a given seed."""
-    kind = node.classifier
-    if kind == "Dummy":
-        return PassThrough()
-    if kind == "Gaussian":
-        return GaussianClassifier(node.params["skill_mean"], node.params["skill_scale"], node.n_samples, seed)
-    curves = dict(node.curves)
-    if kind == "L1T":
-        objects = tuple(
-            o
-            if o.name not in curves
-            else type(o)(o.name, TabulatedCurve(*curves[o.name]), o.threshold, o.rate, o.slope_bounds)
-            for o in L1T_OBJECTS
-        )
-        unknown = set(curves) - {o.name for o in L1T_OBJECTS}
-        if unknown:
-            raise ParameterError(
-                f"{node.name}: unknown L1T curve object(s) {sorted(unknown)}; use jet, muon, egamma, tau"
-            )
-        return build_l1t(node.n_samples, node.calibration, int(seed), objects)
-    if kind == "HLT":
-        paths = tuple(
-            p
-            if p.name not in curves
-            else type(p)(p.name, p.rate, TabulatedCurve(*curves[p.name]), p.target, p.slope_bounds)
-            for p in HLT_PATHS
-        )
-        unknown = set(curves) - {p.name for p in HLT_PATHS}
-        if unknown:
-            raise ParameterError(
-                f"{node.name}: unknown HLT path(s) {sorted(unknown)}; use {', '.join(p.name for p in HLT_PATHS)}"
-            )
-        return build_hlt(node.n_samples, int(seed), paths)
-    raise ParameterError(f"unknown classifier {kind!r}")  # pragma: no cover - validated in spec
+    """The (cached, shared) classifier object of a stage for a given seed (see :mod:`.registry`)."""
+    return classifier_kind(node.classifier).build(node, int(seed))
 
 
 # ---------------------------------------------------------------------------- steps
@@ -180,6 +140,8 @@ def select(
 
 def contingency(tn: Values, fn: Values, fp: Values, tp: Values) -> np.ndarray:
     """``[[tn, fn], [fp, tp]]`` stacked on two trailing axes (events/s)."""
+    if all(np.ndim(x) == 0 for x in (tn, fn, fp, tp)):  # one point: no broadcasting to do
+        return np.array([[tn, fn], [fp, tp]], dtype=float)
     parts = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (tn, fn, fp, tp)))
     return np.stack(parts, axis=-1).reshape(parts[0].shape + (2, 2))
 
@@ -322,7 +284,6 @@ def evaluate(system: System, overrides: Mapping | None = None, *, seed: int = 0)
     year = numeric.get((None, "year"), resolved.system.year)
     return Evaluation(
         resolved.system,
-        resolved.patched,
         int(seed),
         dict(overrides or {}),
         resolved.shape,

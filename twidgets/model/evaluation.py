@@ -159,8 +159,7 @@ class Evaluation:
 
     def __init__(
         self,
-        base: System,
-        structural: Mapping[str, object],
+        system: System,
         seed: int,
         overrides: dict,
         shape: tuple,
@@ -171,8 +170,7 @@ class Evaluation:
         classifiers: Mapping[str, tuple[Any, Values]],
         sink: str,
     ):
-        self._base = base
-        self._structural = dict(structural)
+        self.system = system  #: the evaluated System (structural overrides applied)
         self.seed = seed
         self.overrides = overrides
         self.shape = shape
@@ -198,16 +196,6 @@ class Evaluation:
             self.energy_per_relevant_event = self._full(
                 np.where(tp > 0, self.scaled_power / np.where(tp > 0, tp, 1.0), np.inf)
             )
-
-    @cached_property
-    def system(self) -> System:
-        """The evaluated System: the given one with the structural overrides applied.
-
-        (Built on first access; the evaluation itself patched its compiled nodes.)
-        """
-        if not self._structural:
-            return self._base
-        return self._base.with_params(self._structural)
 
     def _full(self, x: Any) -> Any:
         arr = np.broadcast_to(np.asarray(x, dtype=float), self.shape)

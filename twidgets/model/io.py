@@ -1,7 +1,7 @@
 """Systems in and out of workbooks (.xlsx), and the bundled systems by name.
 
 Reading goes through :mod:`.workbook` and :mod:`.xlsx_reader`: only the XML parts a
-system needs are parsed, each under a budget of bytes, elements and characters enforced
+system needs are parsed, each under a budget of bytes, tags and characters enforced
 while parsing; formula cells give the values the spreadsheet program saved with them and
 are never evaluated; macros are never loaded. Every failure is a :class:`SpecError`.
 

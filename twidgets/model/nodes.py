@@ -18,8 +18,8 @@ import pandas as pd
 from .classifiers import DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
-from .params import CONDITIONAL_FIELDS, DETECTOR_COLUMNS, STAGE_COLUMNS, Column, check_values, split_param
-from .tables import check_stage_fields
+from .params import CONDITIONAL_FIELDS, DETECTOR_COLUMNS, RULES, STAGE_COLUMNS, Column, check_values, split_param
+from .tables import canonical_kind, check_stage_fields, parse_complexities
 from .topology import topological_order
 
 __all__ = [
@@ -120,10 +120,15 @@ def patch_number(node: Node, frame: pd.DataFrame, param: str, value) -> tuple[No
 
     ``None`` means the change needs a full rebuild (not a plain number of this node, or
     its column is absent from the table). Raises :class:`ParameterError` for a value
-    its rule refuses where the field is in use.
+    its rule refuses and :class:`SpecError` (located, like a rebuild) for a row that
+    becomes invalid.
     """
     col = _column(node.kind, param)
-    if col is None or col.kind != "number" or col.header not in frame.columns or param not in node.params:
+    if col is None or col.header not in frame.columns:
+        return None
+    if param in ("complexity", "classifier") and isinstance(value, str):
+        return _patch_text(node, frame, col, value.strip())
+    if col.kind != "number" or param not in node.params:
         return None
     key = f"{node.name}.{param}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -132,15 +137,35 @@ def patch_number(node: Node, frame: pd.DataFrame, param: str, value) -> tuple[No
     x = float(check_values("" if conditional else param, value, key))
     params = dict(node.params)
     params[param] = x
-    if node.kind == "stage":
-        row = dict(params, classifier=node.classifier)
-        try:
-            check_stage_fields(row, "Triggers", node.row)
-        except SpecError as e:
-            raise ParameterError(f"{key}: {e.column}: {e.problem}") from None
+    if node.kind == "stage":  # e.g. a Gaussian that starts to reject: SpecError, as in a rebuild
+        check_stage_fields(dict(params, classifier=node.classifier), "Triggers", node.row)
     frame = frame.copy()
     frame.iloc[node.row - 2, frame.columns.get_loc(col.header)] = x
     return dataclasses.replace(node, params=params), frame
+
+
+def _patch_text(node: Node, frame: pd.DataFrame, col: Column, text: str) -> tuple[Node, pd.DataFrame] | None:
+    """A complexity or classifier change patched like :func:`patch_number` (``None``: rebuild)."""
+    if col.param == "complexity":  # a bad value is a SpecError at its cell, as in a rebuild
+        rows: list[dict] = [{"complexity": text}]
+        try:
+            parse_complexities(rows, "Triggers" if node.kind == "stage" else "Detectors")
+        except SpecError as e:
+            raise SpecError(e.problem, sheet=e.sheet, row=node.row, column=e.column) from None
+        new = dataclasses.replace(node, complexity=rows[0]["complexity_obj"])
+    else:
+        if node.kind != "stage" or node.curves:
+            return None  # curves are checked against the classifier's objects: rebuild
+        kind = canonical_kind(text, "Triggers", node.row, col.header)
+        if kind == "Gaussian" and node.classifier != "Gaussian":
+            return None  # its skill cells may be blank in the table: the rebuild says so
+        new = dataclasses.replace(node, classifier=kind)
+    frame = frame.copy()
+    j = frame.columns.get_loc(col.header)
+    if not pd.api.types.is_object_dtype(frame.dtypes.iloc[j]):
+        frame[col.header] = frame[col.header].astype(object)
+    frame.iloc[node.row - 2, j] = text
+    return new, frame
 
 
 def set_cell(frame: pd.DataFrame, kind: str, namecol: str, node: str, param: str, value) -> pd.DataFrame:
@@ -212,3 +237,14 @@ def renamed_tables(det: pd.DataFrame, stg: pd.DataFrame, cur: pd.DataFrame | Non
         cur = cur.copy()
         cur.loc[cur["Stage"] == old, "Stage"] = new
     return det, stg, cur
+
+
+def patched_year(glob: dict, value) -> dict | None:
+    """``glob`` with another ``Year`` (a whole number its rule accepts), or ``None`` to rebuild."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    year = float(value)
+    lo, _, hi, _, _ = RULES["year"]
+    if not (lo <= year <= hi and year.is_integer()):
+        return None  # the rebuild says what is wrong, at the Global sheet's Year cell
+    return dict(glob, Year=int(year))

@@ -2,14 +2,14 @@
 
 Numeric ``"Stage.param"`` overrides become float arrays that broadcast together
 (booleans are refused, values follow :data:`twidgets.model.params.RULES`, a technology
-year outside :data:`CALIBRATED_YEARS` warns). Structural ones ``complexity`` and
-``n_samples`` patch the compiled nodes (no table is rebuilt: fast); ``classifier``,
-``output`` and ``calibration`` rebuild the System, which validates the new graph.
+year outside :data:`CALIBRATED_YEARS` warns). Structural ones (``complexity``,
+``classifier``, ``output``, ``n_samples``, ``calibration``) are applied with
+:meth:`System.with_params`, which patches the compiled nodes where it can (a
+``complexity`` change rebuilds no table) and re-validates the system otherwise.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from collections.abc import Mapping
@@ -17,11 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .complexity import parse_complexity
-from .errors import ParameterError
+from .errors import ParameterError, SpecError
 from .params import NUMERIC_PARAMS, check_values, split_param
 from .spec import Node, System
-from .tables import MAX_COEFF as _MAX_COEFF
 from .technology import DENSITY_RATE, REFERENCE_YEAR
 
 __all__ = [
@@ -45,11 +43,8 @@ _BYTES_PER_POINT_PER_NODE = 256
 #: those of 2022 (the density scale's reference year) and the published configurations
 #: reach 2032 (MODEL.md sections 4 and 6). Outside, the density trend is extrapolated.
 CALIBRATED_YEARS = (REFERENCE_YEAR, 2032)
-#: Structural parameters applied by patching the compiled nodes (fast).
-_PATCHED = ("complexity", "n_samples")
-#: Structural parameters applied by rebuilding the System (they change the graph or the
-#: classifier's construction, which the System validates).
-_REBUILT = ("classifier", "output", "calibration")
+#: Structural (non-numeric) parameters an override may change (scalars only).
+_STRUCTURAL = ("complexity", "classifier", "output", "calibration", "n_samples")
 
 
 class ExtrapolationWarning(UserWarning):
@@ -63,13 +58,11 @@ class ResolvedOverrides:
     Attributes
     ----------
     system : System
-        The given System, rebuilt only for ``classifier`` / ``output`` / ``calibration``.
+        The given System with the structural overrides applied.
     nodes : tuple of Node
-        ``system``'s nodes in topological order, ``complexity`` / ``n_samples`` patched in.
+        ``system``'s nodes in topological order.
     numeric : dict
         ``(node name or None, param)`` -> float array of the override.
-    patched : dict
-        The ``"Stage.param"`` -> value overrides applied by patching ``nodes``.
     shape : tuple
         Broadcast shape of the numeric overrides.
     """
@@ -77,7 +70,6 @@ class ResolvedOverrides:
     system: System
     nodes: tuple[Node, ...]
     numeric: dict[tuple[str | None, str], np.ndarray]
-    patched: dict[str, object]
     shape: tuple[int, ...]
 
 
@@ -86,7 +78,7 @@ def _check_key(system: System, key: object) -> tuple[str | None, str]:
     if node is None:
         return node, param
     n = system.node(node)
-    if param not in n.params and param not in _PATCHED + _REBUILT:
+    if param not in n.params and param not in _STRUCTURAL:
         raise ParameterError(f"{key!r}: a {n.kind} has no parameter {param!r}; numeric ones: {', '.join(n.params)}")
     if n.kind == "detector" and param in ("classifier", "n_samples", "calibration"):
         raise ParameterError(f"{key!r}: detectors have no {param}")
@@ -95,8 +87,6 @@ def _check_key(system: System, key: object) -> tuple[str | None, str]:
 
 def _check_number(param: str, value: object, key: str) -> np.ndarray:
     """A numeric override, checked like a workbook cell (booleans are not numbers)."""
-    if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind == "b":
-        raise ParameterError(f"{key!r}: expected a number, got the boolean {value!r}")
     arr = check_values(param, value, repr(key))
     if param == "year":
         lo, hi = CALIBRATED_YEARS
@@ -123,23 +113,6 @@ def _broadcast_shape(numeric: Mapping[tuple[str | None, str], np.ndarray]) -> tu
         ) from None
 
 
-def _patch(node: Node, param: str, value: object, key: str) -> Node:
-    """``node`` with one ``complexity`` or ``n_samples`` replaced (validated like the tables)."""
-    if param == "n_samples":
-        if isinstance(value, (bool, np.bool_)):
-            raise ParameterError(f"{key!r}: expected a number of samples, got the boolean {value!r}")
-        n = check_values("n_samples", value, repr(key))
-        return dataclasses.replace(node, n_samples=int(n))
-    complexity = parse_complexity(value)
-    coeffs = getattr(complexity, "coeffs", ())
-    if not all(0 <= c <= _MAX_COEFF for c in coeffs):
-        raise ParameterError(
-            f"{key!r}: complexity {complexity.spec!r}: polynomial coefficients must lie between 0 and "
-            f"{_MAX_COEFF:g} (ops per event can be neither negative nor infinite)"
-        )
-    return dataclasses.replace(node, complexity=complexity)
-
-
 def resolve_overrides(system: System, overrides: Mapping | None) -> ResolvedOverrides:
     """Check ``overrides`` and split them into numeric arrays and structural changes.
 
@@ -155,8 +128,7 @@ def resolve_overrides(system: System, overrides: Mapping | None) -> ResolvedOver
     if not isinstance(overrides, Mapping):
         raise ParameterError(f"overrides must be a mapping of 'Stage.param' -> value, got {type(overrides).__name__}")
     numeric: dict[tuple[str | None, str], np.ndarray] = {}
-    rebuilt: dict[str, object] = {}
-    patched: dict[tuple[str, str], tuple[str, object]] = {}
+    structural: dict[str, object] = {}
     for key, value in overrides.items():
         node, param = _check_key(system, key)
         if param in NUMERIC_PARAMS:
@@ -164,24 +136,16 @@ def resolve_overrides(system: System, overrides: Mapping | None) -> ResolvedOver
             continue
         if np.ndim(value) and not isinstance(value, str):
             raise ParameterError(f"{key!r} is not numeric: give one value, not an array")
-        if param in _REBUILT:
-            rebuilt[key] = value
-        else:
-            assert node is not None  # _check_key: structural parameters belong to a node
-            patched[(node, param)] = (key, value)
-    if rebuilt:
-        system = system.with_params(rebuilt)
-    nodes = system.nodes
-    if patched:
-        index = {n.name: i for i, n in enumerate(nodes)}
-        for (name, param), (key, value) in patched.items():
-            i = index[name]
-            nodes[i] = _patch(nodes[i], param, value, key)
+        structural[key] = value
+    if structural:  # System.with_params patches the compiled nodes where it can (complexity, ...)
+        try:
+            system = system.with_params(structural)
+        except SpecError as exc:
+            raise ParameterError(f"{', '.join(map(repr, structural))}: {exc}") from None
     return ResolvedOverrides(
         system=system,
-        nodes=tuple(nodes),
+        nodes=tuple(system.nodes),
         numeric=numeric,
-        patched={key: value for key, value in patched.values()},
         shape=_broadcast_shape(numeric) if numeric else (),
     )
 

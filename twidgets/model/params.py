@@ -148,8 +148,11 @@ def _describe_bad(values: np.ndarray, ok: np.ndarray) -> str:
 def check_values(param: str, values, where: str) -> np.ndarray:
     """Validate a number or an array for ``param``; returns a float array.
 
-    Raises :class:`ParameterError` naming ``where`` and the rule on the first bad value.
+    Raises :class:`ParameterError` naming ``where`` and the rule on the first bad value;
+    booleans are not numbers (``True`` is refused, not taken as 1).
     """
+    if isinstance(values, (bool, np.bool_)) or np.asarray(values).dtype.kind == "b":
+        raise ParameterError(f"{where}: expected a number, got the boolean {values!r}")
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):

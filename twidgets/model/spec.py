@@ -20,7 +20,7 @@ import networkx as nx
 import pandas as pd
 
 from .errors import ParameterError, SpecError
-from .nodes import Node, check_savable, compile_nodes, edited_tables, patch_number, renamed_tables
+from .nodes import Node, check_savable, compile_nodes, edited_tables, patch_number, patched_year, renamed_tables
 from .params import DETECTOR_COLUMNS, STAGE_COLUMNS, split_param
 from .tables import (
     check_names,
@@ -316,10 +316,15 @@ class System:
         """The fast path of :meth:`with_params` (numbers only), or ``None``."""
         nodes = dict(self._nodes)
         frames = {"detector": self._det, "stage": self._stg}
+        glob = self._globals
         for key, value in values.items():
             node, param = split_param(key)
             if node is None:
-                return None
+                year = patched_year(glob, value)
+                if year is None:
+                    return None
+                glob = year
+                continue
             patch = patch_number(
                 nodes[node] if node in nodes else self.node(node), frames[nodes[node].kind], param, value
             )
@@ -327,8 +332,9 @@ class System:
                 return None
             nodes[node], frames[nodes[node].kind] = patch
         new = object.__new__(System)
-        for slot in ("_globals", "_curves", "_order", "name", "extra_sheets", "not_saved"):
+        for slot in ("_curves", "_order", "name", "extra_sheets", "not_saved"):
             setattr(new, slot, getattr(self, slot))
+        new._globals = glob
         new._det, new._stg, new._nodes = frames["detector"], frames["stage"], nodes
         return new
 

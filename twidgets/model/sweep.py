@@ -362,7 +362,7 @@ def sweep(
             m2[m] /= repeats - 1
             spread_arrays[m] = np.sqrt(m2[m], out=m2[m]).reshape(shape)
     provenance = {
-        "system": getattr(system, "name", None),  # (System.name is a slot spec.py does not annotate)
+        "system": system.name,
         "seed": seed,
         "repeats": repeats,
         "seeds": seeds,

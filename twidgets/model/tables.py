@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .classifiers import CLASSIFIER_KINDS, DEFAULT_SAMPLES
+from .classifiers import DEFAULT_SAMPLES
 from .complexity import Complexity, parse_complexity
 from .errors import ParameterError, SpecError
 from .params import (
@@ -27,10 +27,11 @@ from .params import (
     check_values,
     field_in_use,
 )
+from .registry import DEFAULT_CALIBRATION, calibration_names, classifier_kind, classifier_kinds
+from .sample_cache import SampleBudgetError, check_sample_budget
 
 __all__ = [
     "MAX_ROWS",
-    "CALIBRATIONS",
     "is_blank",
     "match_columns",
     "normalise_table",
@@ -45,7 +46,6 @@ __all__ = [
 
 #: Most data rows a table may have.
 MAX_ROWS = 10_000
-CALIBRATIONS = ("published", "per-object")
 #: Largest polynomial complexity coefficient: keeps ops finite for any allowed message size.
 MAX_COEFF = 1e30
 
@@ -146,16 +146,14 @@ def _text(value, col: Column, sheet: str, row: int) -> str:
 
 
 def canonical_kind(text: str, sheet: str, row: int, header: str) -> str:
-    for k in CLASSIFIER_KINDS:
+    """The registered classifier kind a cell names (case-insensitive); SpecError listing the kinds."""
+    kinds = classifier_kinds()
+    for k in kinds:
         if text.lower() == k.lower():
             return k
     if text == "":
-        raise SpecError(
-            f"empty cell: choose a classifier: {', '.join(CLASSIFIER_KINDS)}", sheet=sheet, row=row, column=header
-        )
-    raise SpecError(
-        f"unknown classifier {text!r}: use one of {', '.join(CLASSIFIER_KINDS)}", sheet=sheet, row=row, column=header
-    )
+        raise SpecError(f"empty cell: choose a classifier: {', '.join(kinds)}", sheet=sheet, row=row, column=header)
+    raise SpecError(f"unknown classifier {text!r}: use one of {', '.join(kinds)}", sheet=sheet, row=row, column=header)
 
 
 def normalise_table(df, columns, sheet):
@@ -278,7 +276,7 @@ def curves_frame(curves):
             )
         if not r["object"]:
             raise SpecError(
-                "empty cell: name the trigger object (jet, muon, egamma, tau or an HLT path)",
+                "empty cell: name the trigger object (or path) whose turn-on curve these points give",
                 sheet="Curves",
                 row=i + 2,
                 column="Object",
@@ -292,14 +290,12 @@ def curves_frame(curves):
 
 def check_curves(curve_map, first_row, classifier_of):
     """Curve points must name an object of their stage's classifier and make a usable curve."""
-    from .classifiers import HLT_PATHS, L1T_OBJECTS
     from .curves import TabulatedCurve
 
-    known = {"L1T": [o.name for o in L1T_OBJECTS], "HLT": [p.name for p in HLT_PATHS]}
     for (stage, obj), row in sorted(first_row.items(), key=lambda kv: kv[1]):
-        names = known.get(classifier_of[stage])
-        if names is None:
-            continue  # Dummy / Gaussian stages do not use curves
+        names = classifier_kind(classifier_of[stage]).curve_objects
+        if not names:
+            continue  # this kind (e.g. Dummy, Gaussian) uses no curves
         if obj not in names:
             raise SpecError(
                 f"unknown trigger object {obj!r} for the {classifier_of[stage]} stage {stage!r}: "
@@ -344,10 +340,10 @@ def normalise_stages(stg_rows: list) -> None:
         for p, default in (("skill_mean", 0.0), ("skill_scale", 1.0), ("skill_boost", 0.0)):
             if r.get(p) is None:
                 r[p] = default
-        cal = r.get("calibration") or "published"
-        if cal.lower() not in CALIBRATIONS:
+        cal = r.get("calibration") or DEFAULT_CALIBRATION
+        if cal.lower() not in calibration_names():
             raise SpecError(
-                f"unknown calibration {cal!r}: use 'published' or 'per-object'",
+                f"unknown calibration {cal!r}: use {' or '.join(map(repr, calibration_names()))}",
                 sheet="Triggers",
                 row=row,
                 column="Calibration",
@@ -355,6 +351,16 @@ def normalise_stages(stg_rows: list) -> None:
         r["calibration"] = cal.lower()
         if r.get("n_samples") is None:
             r["n_samples"] = DEFAULT_SAMPLES
+    check_samples(stg_rows)
+
+
+def check_samples(stg_rows: list) -> None:
+    """The Monte-Carlo stages' samples must fit the per-system budget (SpecError at the offending row)."""
+    sampled = {r["name"]: i + 2 for i, r in enumerate(stg_rows) if classifier_kind(r["classifier"]).monte_carlo}
+    try:
+        check_sample_budget((r["name"], r["n_samples"]) for r in stg_rows if r["name"] in sampled)
+    except SampleBudgetError as e:
+        raise SpecError(str(e), sheet="Triggers", row=sampled[e.stage], column="Samples") from None
 
 
 def parse_complexities(rows: list, sheet: str) -> None:

@@ -24,7 +24,7 @@ import traitlets
 
 from ..model import ParameterError, System, list_systems, load_system
 from ..model.display import format_value, label
-from ..model.scenarios import SCENARIOS, scenario
+from ..model.registry import all_scenarios, study_for
 from .compare import CompareView
 from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer
@@ -49,20 +49,29 @@ _LAYOUT_CSS = """<style>
 </style>"""
 
 
-def picker_options() -> list[tuple[str, str]]:
-    """(label, value) of the system picker: ``system:<bundled name>`` then ``scenario:<name>``."""
+def picker_options(scenarios=None) -> list[tuple[str, str]]:
+    """(label, value) of the system picker: ``system:<bundled name>`` then ``scenario:<name>``
+    for each of ``scenarios`` (default: every registered study's scenarios)."""
     opts = [(f"System: {name}", f"system:{name}") for name in list_systems()]
-    opts += [(f"Scenario: {s.name}", f"scenario:{s.name}") for s in SCENARIOS]
+    opts += [(f"Scenario: {s.name}", f"scenario:{s.name}") for s in _scenarios(scenarios)]
     return opts
 
 
-def load_choice(value: str) -> System:
+def _scenarios(scenarios=None) -> tuple:
+    return all_scenarios() if scenarios is None else tuple(scenarios)
+
+
+def load_choice(value: str, scenarios=None) -> System:
     """The System a picker value stands for (a bundled system, or a scenario's ``load()``)."""
     kind, _, name = value.partition(":")
     if kind == "system":
         return load_system(name)
     if kind == "scenario":
-        return scenario(name).load()
+        for s in _scenarios(scenarios):
+            if s.name.lower() == name.lower():
+                return s.load()
+        names = ", ".join(s.name for s in _scenarios(scenarios))
+        raise ParameterError(f"no scenario {name!r}; scenarios: {names}")
     raise ParameterError(f"unknown picker choice {value!r}; use 'system:<name>' or 'scenario:<name>'")
 
 
@@ -76,12 +85,10 @@ def _same_point(overrides: dict, selected: dict) -> bool:
     return True
 
 
-def _default_variants():
-    try:
-        from ..cms.variants import published_variants
-    except ImportError:  # pragma: no cover - the CMS study is part of the package
-        return []
-    return published_variants()
+def _default_variants(system: System) -> list:
+    """The Compare view's rows its study registered for ``system`` (none for other systems)."""
+    study = study_for(system.name)
+    return list(study.variants()) if study is not None and study.variants is not None else []
 
 
 class Dashboard(QuietObservers, widgets.VBox):
@@ -90,15 +97,20 @@ class Dashboard(QuietObservers, widgets.VBox):
     Parameters
     ----------
     system : System or str, optional
-        Default: the bundled ``cms-hllhc-pu200``.
+        Default: the default bundled system.
     stage : str, optional
-        Stage the inspector shows first.
+        Stage the inspector shows first (default: the one the system's study registered,
+        else the first selecting stage).
     seed, debounce, num :
         Monte-Carlo seed; explorer recomputation delay (s, 0 = synchronous); grid points per axis.
     state : DashboardState, optional
         Start from this state (system, overrides, view) instead of ``system``.
     variants : list of Variant, optional
-        Rows of the Compare tab (default: the CMS study's nine published variants).
+        Rows of the Compare tab (default: the variants the system's study registered).
+    scenarios : sequence, optional
+        Named points offered by the picker and marked on the explorer's map (default:
+        the registered studies' scenarios; each has ``name``, ``overrides``, ``marker``,
+        ``load()``).
     messages : sequence of str
         Shown under the headline (e.g. what a link asked for that was ignored).
 
@@ -122,6 +134,7 @@ class Dashboard(QuietObservers, widgets.VBox):
         num: int = DEFAULT_NUM,
         state: DashboardState | None = None,
         variants=None,
+        scenarios=None,
         messages=(),
         **kwargs,
     ):
@@ -135,20 +148,23 @@ class Dashboard(QuietObservers, widgets.VBox):
         view = state.view
         system = state.system
         self.editor = SystemEditor(state.shown_system())
-        self.inspector = StageInspector(
-            system, stage=view.stage or stage or "Intermediate", seed=state.seed, overrides=state.overrides
-        )
-        x = view.x or "Intermediate.reduction_ratio"
-        y = view.y or "Intermediate.skill_boost"
+        self.inspector = StageInspector(system, stage=view.stage or stage, seed=state.seed, overrides=state.overrides)
+        self.scenarios = _scenarios(scenarios)
+        study = study_for(system.name)
+        axes = study.axes if study is not None and study.axes else (None, None)
+        x = view.x or axes[0] or ""
+        y = view.y or axes[1] or ""
         explorer_kw = dict(seed=state.seed, debounce=debounce, num=num, x_range=view.x_range, y_range=view.y_range)
         if x not in system.parameters() or y not in system.parameters():
             from .explorer import fallback_axes
 
             x, y = fallback_axes(system)
-        self.explorer = SweepExplorer(self._explorer_system(x, y), x, y, view.metric, **explorer_kw)
+        self.explorer = SweepExplorer(
+            self._explorer_system(x, y), x, y, view.metric, scenarios=self.scenarios, **explorer_kw
+        )
         self.flow = FlowView(state.evaluation())
         self.compare = CompareView(
-            _default_variants() if variants is None else variants, on_pick=self._on_compare_pick, seed=state.seed
+            _default_variants(system) if variants is None else variants, on_pick=self._on_compare_pick, seed=state.seed
         )
         self._build_header()
         self.message = widgets.HTML(self._messages_html(messages))
@@ -194,7 +210,7 @@ class Dashboard(QuietObservers, widgets.VBox):
 
     # ------------------------------------------------------------------ building
     def _build_header(self):
-        options = picker_options()
+        options = picker_options(self.scenarios)
         value = self.state.source if self.state.source in [v for _, v in options] else EDITED
         if value == EDITED:
             options = [("(edited system)", EDITED)] + options
@@ -283,7 +299,7 @@ class Dashboard(QuietObservers, widgets.VBox):
         if self._quiet or change["new"] == EDITED:
             return
         try:
-            system = load_choice(change["new"])
+            system = load_choice(change["new"], self.scenarios)
         except (ParameterError, ValueError, KeyError) as exc:
             self.message.value = f'<span class="tw-error">{html.escape(str(exc))}</span>'
             return
@@ -366,6 +382,8 @@ class Dashboard(QuietObservers, widgets.VBox):
             explorer_system = self._explorer_system()
             if self.explorer.system is not explorer_system:
                 self.explorer.system = explorer_system
+            axes = (self.explorer.x, self.explorer.y)
+            self.explorer.current = {k: v for k, v in st.overrides.items() if k in axes}
             self.flow.evaluation = st.evaluation()
             value = st.source if st.source in [v for _, v in self.picker.options] else EDITED
             if value == EDITED and EDITED not in [v for _, v in self.picker.options]:

@@ -44,13 +44,14 @@ import ipywidgets
 import traitlets
 from anywidget.experimental import command
 
-from ..model.classifiers import CALIBRATIONS, CLASSIFIER_KINDS
 from ..model.complexity import NAMED as NAMED_COMPLEXITIES
 from ..model.errors import SpecError
 from ..model.io import read_workbook
+from ..model.registry import calibration_names, classifier_kind, classifier_kinds
 from ..model.spec import System
 from .controls import as_system
-from .draft import TABLES, Problem, SystemDraft, problem_from_error
+from .draft import SystemDraft
+from .grid import TABLES, Problem, problem_from_error
 
 __all__ = ["SystemEditor", "MAX_UPLOAD_BYTES"]
 
@@ -79,6 +80,12 @@ def _answers(method):
         return {"ok": ok, "applied": True, "status": self.status, "error": error, **extra}, out
 
     return wrapper
+
+
+def _described(kind: str) -> str:
+    """A classifier kind with its registered description, for the column's tooltip."""
+    description = classifier_kind(kind).description
+    return f"{kind}: {description}" if description else kind
 
 
 class SystemEditor(anywidget.AnyWidget):
@@ -297,9 +304,9 @@ class SystemEditor(anywidget.AnyWidget):
     def _choices(self) -> dict[str, list[str]]:
         return {
             "stages": self._draft.stage_choices(),
-            "classifiers": list(CLASSIFIER_KINDS),
+            "classifiers": list(classifier_kinds()),
             "complexities": list(NAMED_COMPLEXITIES),
-            "calibrations": list(CALIBRATIONS),
+            "calibrations": list(calibration_names()),
         }
 
     def _push(self, problems: list[Problem], status: str) -> None:
@@ -311,7 +318,8 @@ class SystemEditor(anywidget.AnyWidget):
             self.columns = {t: d.columns(t) for t in TABLES}
             self.column_labels = {t: d.column_labels(t) for t in TABLES}
             self.column_kinds = {t: d.column_kinds(t) for t in TABLES}
-            self.column_help = {t: d.column_help(t, choices) for t in TABLES}
+            described = [_described(k) for k in choices["classifiers"]]
+            self.column_help = {t: d.column_help(t, {**choices, "classifiers": described}) for t in TABLES}
             self.detectors = d.rows("detectors")
             self.stages = d.rows("stages")
             self.year = d.year_text()

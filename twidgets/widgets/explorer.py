@@ -25,8 +25,10 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import ParameterError, System
-from ..model.params import RULES, UNITS, split_param
-from ..model.scenarios import SCENARIOS
+from ..model.display import axis_title, format_quantity, format_value
+from ..model.display import label as _name
+from ..model.params import RULES, split_param
+from ..model.registry import study_for
 from .controls import QuietObservers, as_system
 from .plot import Plot, PlotEvent, PlotFigure
 
@@ -95,10 +97,34 @@ def progress_chunk(points: int) -> int:
     return max(2601, -(-int(points) // 10))
 
 
+#: Marker of the clicked grid point: a white disc with a thick black ring (visible on any colour).
+SELECTED_MARKER = dict(size=15, color="white", symbol="circle", line=dict(color="black", width=3))
+#: Marker of the current operating point (system + what-if values): a cyan diamond.
+CURRENT_MARKER = dict(size=17, color="#00e5ff", symbol="diamond", line=dict(color="black", width=1.5))
+CURRENT_NAME = "current operating point"
+SELECTED_NAME = "selected grid point"
+
+
+_WRAP = widgets.Layout(flex_flow="row wrap", align_items="center")
+
+
 def _label(key: str) -> str:
-    node, param = split_param(key)
-    unit = UNITS.get(param, "")
-    return f"{key} ({unit})" if unit else key
+    return axis_title(key)
+
+
+def front_note(front, x_span: float, y_span: float) -> str:
+    """Why a Pareto front says little, or ``""``: fewer than three distinct points, or one
+    metric that barely moves along it (< 1 % of its range over the grid)."""
+    n = len(front)
+    if n < 3:
+        return f"degenerate front: {n} distinct point{'s' if n != 1 else ''}"
+    fx = float(front.iloc[:, 0].max() - front.iloc[:, 0].min())
+    fy = float(front.iloc[:, 1].max() - front.iloc[:, 1].min())
+    if x_span > 0 and fx < 0.01 * x_span:
+        return "degenerate front: the power hardly changes along it (F1 improves at no cost)"
+    if y_span > 0 and fy < 0.01 * y_span:
+        return "degenerate front: F1 hardly changes along it"
+    return ""
 
 
 def _running_loop():
@@ -113,9 +139,11 @@ class SweepExplorer(QuietObservers, widgets.VBox):
 
     Parameters
     ----------
-    system : System or str, optional (a bundled name; default ``cms-hllhc-pu200``)
-    x, y : str
+    system : System or str, optional (a bundled name; default: the default bundled system)
+    x, y : str, optional
         Numeric parameters (``system.parameters()``) on the horizontal / vertical axis.
+        Default: the axes its study registered for the system, else the reduction ratio
+        and skill boost of the first selecting stage.
     metric : str
         One of :data:`METRIC_CHOICES`.
     x_range, y_range : (start, stop, num), optional
@@ -127,6 +155,10 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     debounce : float
         Seconds to wait after a change before recomputing when an asyncio loop is running
         (in a kernel); 0 computes synchronously.
+    scenarios : sequence, optional
+        Named points to mark on the map where both axes are among their ``overrides``
+        (each has ``name``, ``overrides`` and a plotly ``marker`` symbol). Default: the
+        scenarios its study registered for the system; ``()`` for none.
 
     Traits
     ------
@@ -136,8 +168,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     """
 
     system = traitlets.Instance(System)
-    x = traitlets.Unicode("Intermediate.reduction_ratio")
-    y = traitlets.Unicode("Intermediate.skill_boost")
+    x = traitlets.Unicode("", help="'Stage.param' on the horizontal axis")
+    y = traitlets.Unicode("", help="'Stage.param' on the vertical axis")
     metric = traitlets.Enum(tuple(METRIC_CHOICES), default_value="f1")
     x_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(), traitlets.Int(), default_value=(450.0, 40.0, 51))
     y_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(), traitlets.Int(), default_value=(0.0, 1.0, 51))
@@ -146,16 +178,20 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     seed = traitlets.Int(0)
     debounce = traitlets.Float(0.3)
     selected = traitlets.Dict()
+    current = traitlets.Dict(
+        help="the operating point shown, {x param: value, y param: value}; empty: the system's own values"
+    )
     result = traitlets.Any(None, read_only=True)
     status = traitlets.Unicode("")
 
     def __init__(
         self,
         system: System | None = None,
-        x: str = "Intermediate.reduction_ratio",
-        y: str = "Intermediate.skill_boost",
+        x: str | None = None,
+        y: str | None = None,
         metric: str = "f1",
         *,
+        scenarios=None,
         x_range=None,
         y_range=None,
         num: int = DEFAULT_NUM,
@@ -166,6 +202,11 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         **kwargs,
     ):
         system = as_system(system, "SweepExplorer")
+        study = study_for(system.name)
+        if x is None or y is None:
+            x, y = (study.axes if study is not None and study.axes else None) or fallback_axes(system)
+        #: The named points marked on the map (fixed at construction: one trace each).
+        self.scenarios = tuple(study.scenarios if study is not None else ()) if scenarios is None else tuple(scenarios)
         self._pending = None
         self._grids = (np.empty(0), np.empty(0))
         self._build_controls()
@@ -182,7 +223,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.observe(self._on_axis_param, names=["x", "y"])
         self.observe(self._on_change, names=["system", "x_range", "y_range", "repeats", "seed"])
         self.observe(self._on_view_change, names=["metric", "sigma"])
-        self.observe(self._on_selected, names="selected")
+        self.observe(self._on_selected, names=["selected", "current"])
         self.recompute()
 
     # ------------------------------------------------------------------ building
@@ -225,7 +266,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             min=1, max=50, description="Repeats", layout=widgets.Layout(width="140px"), style=style
         )
         self.repeats_input.add_class("tw-repeats")
-        self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="160px"))
+        self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="90px"))
         self.progress.add_class("tw-progress")
         self.status_html = widgets.HTML()
         self.status_html.add_class("tw-status")
@@ -251,38 +292,69 @@ class SweepExplorer(QuietObservers, widgets.VBox):
                     name=s.name,
                     marker=dict(size=14, color="gray", symbol=s.marker, line=dict(color="white", width=1)),
                 )
-                for s in SCENARIOS
+                for s in self.scenarios
             ]
             + [
                 go.Scatter(
                     x=[],
                     y=[],
                     mode="markers",
-                    name="selected",
-                    marker=dict(
-                        size=16, color="rgba(0,0,0,0)", symbol="circle-open", line=dict(color="black", width=3)
-                    ),
-                )
+                    name=CURRENT_NAME,
+                    marker=CURRENT_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=SELECTED_NAME,
+                    marker=SELECTED_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
             ],
             layout=go.Layout(
-                height=430, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
+                height=380, margin=dict(l=60, r=10, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0.0)
             ),
         )
         self.contour_plot = Plot(contour)
         self.contour_plot.add_class("tw-contour")
         pareto = go.Figure(
             data=[
-                go.Scatter(x=[], y=[], mode="markers", name="grid points", marker=dict(size=4, color="lightgray")),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name="dominated grid points",
+                    marker=dict(size=4, color="#bbbbbb"),
+                    opacity=0.35,
+                ),
                 go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
                 go.Scatter(
-                    x=[], y=[], mode="markers", name="selected", marker=dict(size=14, color="black", symbol="x")
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=CURRENT_NAME,
+                    marker=CURRENT_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                ),
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="markers",
+                    name=SELECTED_NAME,
+                    marker=SELECTED_MARKER,
+                    hoverinfo="skip",
+                    cliponaxis=False,
                 ),
             ],
             layout=go.Layout(
                 height=330,
                 margin=dict(l=60, r=10, t=40, b=50),
                 title="Pareto front",
-                xaxis_title="scaled power (MW)",
+                xaxis_title=axis_title("scaled_power", "MW"),
                 yaxis_title="F1 score",
                 legend=dict(orientation="h", y=-0.25, x=0.0),
             ),
@@ -309,15 +381,18 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         self.repeats_input.observe(lambda c: self._from_control("repeats", c["new"]), names="value")
 
     def _layout_children(self):
-        axes = widgets.VBox(
+        ranges = widgets.VBox(
             [
-                widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num]),
-                widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num]),
-                widgets.HBox([self.metric_picker, self.sigma_input, self.repeats_input]),
-                widgets.HBox([self.progress, self.status_html, self.download]),
+                widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num], layout=_WRAP),
+                widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num], layout=_WRAP),
+                widgets.HBox([self.sigma_input, self.repeats_input], layout=_WRAP),
             ]
         )
-        return [axes, self.contour_plot, self.selected_html, self.pareto_plot]
+        # the axes and ranges fold away so the map sits in the first screen of a projector
+        self.ranges = widgets.Accordion(children=[ranges], titles=("Axes, ranges, smoothing",), selected_index=None)
+        self.ranges.add_class("tw-ranges")
+        top = widgets.HBox([self.metric_picker, self.progress, self.status_html, self.download], layout=_WRAP)
+        return [top, self.ranges, self.contour_plot, self.selected_html, self.pareto_plot]
 
     @property
     def contour(self) -> PlotFigure:
@@ -332,8 +407,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     def _controls_from_traits(self):
         with self._hold():
             params = self.system.parameters()
-            self.x_picker.options = params
-            self.y_picker.options = params
+            self.x_picker.options = [(_name(p), p) for p in params]
+            self.y_picker.options = [(_name(p), p) for p in params]
             self.x_picker.value, self.y_picker.value = self.x, self.y
             self.x_start.value, self.x_stop.value, self.x_num.value = self.x_range
             self.y_start.value, self.y_stop.value, self.y_num.value = self.y_range
@@ -425,6 +500,8 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         return (self.x, self.y, self.x_range, self.y_range, self.repeats, self.seed, id(self.system))
 
     _result_key = None
+    #: Why the Pareto front says little ("" when it does not), set by each draw.
+    front_note = ""
 
     def schedule(self):
         """Recompute after ``debounce`` seconds (restarting the wait on every call) when an
@@ -522,7 +599,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             fig.data[0].update(
                 x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(), colorbar=dict(title=f"{label} {unit}".strip())
             )
-            for trace, scen in zip(fig.data[1 : 1 + len(SCENARIOS)], SCENARIOS):
+            for trace, scen in zip(fig.data[1 : 1 + len(self.scenarios)], self.scenarios):
                 px, py = self._scenario_point(scen, xs, ys)
                 trace.x, trace.y = ([px], [py]) if px is not None else ([], [])
             fig.layout.title = title
@@ -533,31 +610,69 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         r = self.result
         power = np.asarray(r.metric("scaled_power")) / 1e6
         f1 = np.asarray(r.metric("f1"))
-        front = r.pareto(x="scaled_power", y="f1")
+        # ties (grid points with equal power and F1) resolved: one point each on the front
+        front = r.pareto(x="scaled_power", y="f1").drop_duplicates(subset=["scaled_power", "f1"])
+        front = front.reset_index(drop=True)
+        note = front_note(
+            front[["scaled_power", "f1"]],
+            float(np.nanmax(power) - np.nanmin(power)) * 1e6,
+            float(np.nanmax(f1) - np.nanmin(f1)),
+        )
         with self.pareto.batch_update():
             self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
             self.pareto.data[1].update(
                 x=(np.asarray(front["scaled_power"]) / 1e6).tolist(), y=np.asarray(front["f1"]).tolist()
             )
+            self.pareto.layout.title = "Pareto front: scaled power vs F1" + (f" ({note})" if note else "")
+        self.front_note = note
         self._front = front
         self._draw_selected()
 
     def _scenario_point(self, scen, xs, ys):
-        if (self.x, self.y) != ("Intermediate.reduction_ratio", "Intermediate.skill_boost"):
+        """Where a scenario sits on the map: its override values of both axes, if inside."""
+        ov = scen.overrides
+        px, py = ov.get(self.x), ov.get(self.y)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (px, py)):
             return None, None
-        px, py = scen.l1_rr, scen.skill_boost
         if self._inside(px, xs) and self._inside(py, ys):
-            return px, py
+            return float(px), float(py)
         return None, None
+
+    def current_point(self) -> tuple[float, float]:
+        """The operating point shown (x, y): :attr:`current` where it names the axes, else
+        the system's own values."""
+        cur = self.current
+        x = float(cur[self.x]) if self.x in cur else float(self.system.param(self.x))
+        y = float(cur[self.y]) if self.y in cur else float(self.system.param(self.y))
+        return x, y
+
+    def _draw_current(self):
+        from ..model import evaluate
+
+        xs, ys = self._grids
+        cx, cy = self.current_point()
+        inside = xs.size and self._inside(cx, xs) and self._inside(cy, ys)
+        point = ([cx], [cy]) if inside else ([], [])
+        with self.contour.batch_update():
+            self.contour.data[-2].update(x=point[0], y=point[1])
+        if inside:
+            ev = evaluate(self.system, {self.x: cx, self.y: cy}, seed=self.seed)
+            ppoint = ([float(ev.scaled_power) / 1e6], [float(ev.f1)])
+        else:
+            ppoint = ([], [])
+        with self.pareto.batch_update():
+            self.pareto.data[2].update(x=ppoint[0], y=ppoint[1])
 
     def _draw_selected(self):
         sel = self.selected
         marker = self.contour.data[-1]
+        if self.result is not None:
+            self._draw_current()
         if not sel or self.result is None or set(sel) != {self.x, self.y}:
             with self.contour.batch_update():
                 marker.x, marker.y = [], []
             with self.pareto.batch_update():
-                self.pareto.data[2].update(x=[], y=[])
+                self.pareto.data[3].update(x=[], y=[])
             self.selected_html.value = "click the map to pick a point"
             return
         xs, ys = self._grids
@@ -574,12 +689,14 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         with self.contour.batch_update():
             marker.x, marker.y = [float(xs[ix])], [float(ys[iy])]
         with self.pareto.batch_update():
-            self.pareto.data[2].update(x=[power / 1e6], y=[f1])
+            self.pareto.data[3].update(x=[power / 1e6], y=[f1])
         self.selected_html.value = (
-            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(self.x)} = {xs[ix]:.4g}'
-            f'</span>, <span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(self.y)} = {ys[iy]:.4g}'
-            f'</span>; {label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
-            f"scaled power {power / 1e6:.4g} MW, F1 {f1:.4f}"
+            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(_name(self.x))} = '
+            f"{html.escape(format_value(self.x, xs[ix]))}</span>, "
+            f'<span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(_name(self.y))} = '
+            f"{html.escape(format_value(self.y, ys[iy]))}</span>; "
+            f'{label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
+            f"scaled power {html.escape(format_quantity(power, 'W'))}, F1 {f1:.3f}"
         )
 
     def _update_download(self):
@@ -606,7 +723,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
 
     def _on_click(self, event: PlotEvent):
         """A click on the map (or on a scenario marker): select the nearest grid point."""
-        points = [p for p in event.on_trace(*range(1 + len(SCENARIOS))) if p.x is not None and p.y is not None]
+        points = [p for p in event.on_trace(*range(1 + len(self.scenarios))) if p.x is not None and p.y is not None]
         if not points or self.result is None:
             return
         self.select(float(points[0].x), float(points[0].y))

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation
+from ..model.display import format_quantity
 from .panels import format_rate
 from .plot import Plot, PlotFigure
 
@@ -263,7 +264,8 @@ class FlowView(widgets.VBox):
         args = sankey_arguments(ev, self.unit)
         title = (
             f"{ev.system.name or 'system'}: {'events/s' if self.unit == 'events' else 'bytes/s'} "
-            f"through the stages; power {ev.power / 1e6:.4g} MW"
+            f"through the stages; scaled power {format_quantity(ev.scaled_power, 'W')} on {ev.year} technology "
+            f"({format_quantity(ev.power, 'W')} today)"
         )
         shape = (args["node"]["label"], args["link"]["source"], args["link"]["target"], args["valuesuffix"])
         trace = self.figure.data[0]

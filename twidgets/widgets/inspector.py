@@ -22,7 +22,9 @@ import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation, ParameterError, System, evaluate
+from ..model.display import label, quantity, stage_label
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
+from ..model.registry import study_for
 from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
 from .histograms import DEFAULT_BINS, bin_scores
 from .panels import confusion_html, headline_html, stage_html
@@ -51,7 +53,15 @@ def stage_choices(system: System) -> list[tuple[str, str]]:
     """(label, stage name) for a picker: selecting stages first, pass-through (Dummy) ones after."""
     stages = [system.node(n) for n in system.stage_names]
     ordered = [n for n in stages if n.classifier != "Dummy"] + [n for n in stages if n.classifier == "Dummy"]
-    return [(f"{n.name} ({n.classifier})", n.name) for n in ordered]
+    return [
+        (
+            f"{stage_label(n.name)} ({n.classifier})"
+            if stage_label(n.name) == n.name
+            else f"{stage_label(n.name)}: {n.name} ({n.classifier})",
+            n.name,
+        )
+        for n in ordered
+    ]
 
 
 def clean_overrides(old: System | None, new: System, overrides: dict) -> dict:
@@ -91,10 +101,10 @@ class StageInspector(QuietObservers, widgets.VBox):
     Parameters
     ----------
     system : System or str, optional
-        Default: the bundled ``cms-hllhc-pu200``.
-    stage : str
-        Stage to show first (default ``"Intermediate"``; falls back to the first selecting
-        stage when the system has no such stage).
+        Default: the default bundled system.
+    stage : str, optional
+        Stage to show first. Default: the stage the system's study registered, else the
+        first selecting stage.
     overrides : dict, optional
         ``"Stage.param" -> value`` applied on top of ``system`` (numbers or structural scalars).
     seed : int
@@ -109,7 +119,7 @@ class StageInspector(QuietObservers, widgets.VBox):
     """
 
     system = traitlets.Instance(System)
-    stage = traitlets.Unicode("Intermediate")
+    stage = traitlets.Unicode("", help="name of the stage shown")
     overrides = traitlets.Dict()
     seed = traitlets.Int(0)
     evaluation = traitlets.Instance(Evaluation, allow_none=True, read_only=True)
@@ -117,7 +127,7 @@ class StageInspector(QuietObservers, widgets.VBox):
     def __init__(
         self,
         system: System | None = None,
-        stage: str = "Intermediate",
+        stage: str | None = None,
         *,
         overrides=None,
         seed: int = 0,
@@ -134,10 +144,11 @@ class StageInspector(QuietObservers, widgets.VBox):
             self.system = system
             self.seed = seed
             names = system.stage_names
-            if stage not in names:
-                if stage != "Intermediate":
-                    raise ParameterError(f"no stage {stage!r}; stages: {', '.join(names)}")
-                stage = stage_choices(system)[0][1]
+            if stage is None:
+                study = study_for(system.name)
+                stage = study.stage if study is not None and study.stage in names else stage_choices(system)[0][1]
+            elif stage not in names:
+                raise ParameterError(f"no stage {stage!r}; stages: {', '.join(names)}")
             self.stage = stage
             self.overrides = dict(overrides or {})
         self._reset_controls()
@@ -293,6 +304,12 @@ class StageInspector(QuietObservers, widgets.VBox):
     def _on_slider(self, param: str, value):
         if self._quiet:
             return
+        try:
+            now = float(self.value(param))
+        except (ParameterError, TypeError, ValueError):
+            now = math.nan
+        if math.isclose(float(value), now, rel_tol=1e-9, abs_tol=1e-12):
+            return  # a browser slider echoing the value it was given (53.3 -> 53.29999...): no what-if
         ov = dict(self.overrides)
         ov[f"{self.stage}.{param}"] = float(value)
         self.overrides = ov
@@ -311,6 +328,15 @@ class StageInspector(QuietObservers, widgets.VBox):
             self.stage_picker.options = stage_choices(self.system)
             self.stage_picker.value = self.stage
             node = self.system.node(self.stage)
+            for slider, param in (
+                (self.rr_slider, "reduction_ratio"),
+                (self.boost_slider, "skill_boost"),
+                (self.mean_slider, "skill_mean"),
+                (self.scale_slider, "skill_scale"),
+            ):
+                key = f"{self.stage}.{param}"
+                slider.description = label(key)
+                slider.tooltip = f"{key}: {quantity(key).help}"
             rr = float(self.value("reduction_ratio"))
             lo, hi = _log_bounds(rr)
             self.rr_slider.min, self.rr_slider.max = lo, hi
@@ -389,7 +415,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                 for trace in fig.data:
                     trace.x, trace.y = [], []
                 fig.layout.shapes = []
-                fig.layout.title = f"{stage}: pass-through (keeps every event)"
+                fig.layout.title = f"{stage_label(stage)}: pass-through (keeps every event)"
         else:
             scores = ev.classifier(stage)
             threshold = float(scores.threshold)
@@ -418,7 +444,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                     )
                 ]
                 fig.layout.title = (
-                    f"{stage} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
+                    f"{stage_label(stage)} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
                     f"threshold {threshold:.4f}"
                 )
         self.headline.value = headline_html(ev, threshold, stage)

@@ -1,15 +1,13 @@
-"""A figure from plotly JSON (``{"data": [...], "layout": {...}}``) the views can redraw,
-with clicks reported as the clicked x value.
+"""A :class:`~.plot.Plot` built from plotly JSON (``{"data": [...], "layout": {...}}``) that
+the views redraw whole, with clicks reported as the clicked x value.
 
 The pure figure builders (:mod:`.compare_data`, ...) return plain JSON; :func:`figure_box`
-shows one in a :class:`~twidgets.widgets.plot.Plot` and :meth:`PlotBox.set_figure` redraws it.
+shows one and :meth:`PlotBox.set_figure` redraws it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import plotly.graph_objects as go
 
 from .plot import Plot, PlotEvent
 
@@ -17,13 +15,12 @@ __all__ = ["PlotBox", "figure_box"]
 
 
 class PlotBox(Plot):
-    """A :class:`~twidgets.widgets.plot.Plot` built from plotly JSON; ``on_click(x)`` gets a
-    click's x value."""
+    """A :class:`Plot` of plotly JSON; ``on_x_click(x)`` gets a click's x value."""
 
-    def __init__(self, figure: dict, on_click: Callable | None = None, **kwargs):
-        super().__init__(go.Figure(figure), **kwargs)
-        self._on_x_click = on_click
-        if on_click is not None:
+    def __init__(self, figure: dict, on_x_click: Callable | None = None, **kwargs):
+        super().__init__(figure, **kwargs)
+        self._on_x_click = on_x_click
+        if on_x_click is not None:
             self.on_click(self._clicked)
 
     def _clicked(self, event: PlotEvent) -> None:
@@ -32,10 +29,10 @@ class PlotBox(Plot):
             self._on_x_click(xs[0])
 
     def set_figure(self, figure: dict) -> None:
-        """Redraw with new JSON (sent to the browser once, drawn with ``Plotly.react``)."""
-        self.figure = go.Figure(figure)
+        """Redraw with new JSON (only what changed reaches the browser)."""
+        self.figure = figure
 
 
 def figure_box(figure: dict, on_click: Callable | None = None, **kwargs) -> PlotBox:
     """A :class:`PlotBox` showing ``figure`` (plotly JSON)."""
-    return PlotBox(figure, on_click=on_click, **kwargs)
+    return PlotBox(figure, on_x_click=on_click, **kwargs)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..model import Evaluation, ParameterError, System, evaluate, list_systems, load_system
 from ..model.display import label
+from ..model.io import DEFAULT_SYSTEM
 from ..model.params import check_values, split_param
 
 __all__ = ["TABS", "METRIC_KEYS", "View", "QueryState", "DashboardState", "parse_query", "MAX_QUERY"]
@@ -66,9 +67,9 @@ class QueryState:
 
 
 def _scenarios():
-    from ..model.scenarios import SCENARIOS
+    from ..model.registry import all_scenarios
 
-    return SCENARIOS
+    return all_scenarios()
 
 
 def _number(text: str) -> float:
@@ -296,7 +297,7 @@ class DashboardState:
     # ------------------------------------------------------------------ links
     @classmethod
     def from_query(
-        cls, query: str, *, default: str | System = "cms-hllhc-pu200"
+        cls, query: str, *, default: str | System = DEFAULT_SYSTEM
     ) -> tuple[DashboardState, tuple[str, ...]]:
         """The state a link asks for, and the messages naming what it ignored. ``default``
         (a bundled name or a System, e.g. the one the app serves) is used when the link

@@ -41,7 +41,7 @@ function render({ model, el, experimental }) {
 
   // toolbar: year, upload, download, status
   const bar = make("div", "tw-toolbar");
-  const yearLabel = make("label", "tw-year-label", "Year ");
+  const yearLabel = make("label", "tw-year-label", "Technology year ");
   const yearCell = make("span", "tw-year-cell");
   const year = make("input", "tw-year");
   year.type = "text";
@@ -155,14 +155,17 @@ function render({ model, el, experimental }) {
   }
 
   // ---------------------------------------------------------------- cells
-  function optionsFor(kind, column, table, rowName) {
+  function optionsFor(kind, column, table, rowName, help) {
     const choices = model.get("choices") || {};
     if (kind === "ref") {
       const stages = (choices.stages || []).filter((s) => !(table === "stages" && s === rowName));
       return table === "stages" ? [["", "(sink)"]].concat(stages.map((s) => [s, s])) : stages.map((s) => [s, s]);
     }
     if (kind === "classifier") return (choices.classifiers || []).map((s) => [s, s]);
-    if (kind === "calibration") return [["", "(published)"]].concat((choices.calibrations || []).map((s) => [s, s]));
+    if (kind === "calibration") {
+      const blank = `(${(help && help.placeholder) || "default"})`; // what an empty cell means
+      return [["", blank]].concat((choices.calibrations || []).map((s) => [s, s]));
+    }
     if (kind === "complexity") {
       return (choices.complexities || []).map((s) => [s, s === "" ? "(identity)" : s]);
     }
@@ -187,7 +190,7 @@ function render({ model, el, experimental }) {
 
   function makeControl(table, index, column, kind, value, rowName, help) {
     const key = `${table}\u0000${index}\u0000${column}`;
-    const options = optionsFor(kind, column, table, rowName);
+    const options = optionsFor(kind, column, table, rowName, help);
     if (!options) {
       const input = make("input", "tw-input");
       input.type = "text";

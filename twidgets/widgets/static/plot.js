@@ -103,6 +103,21 @@ function pointJson(p) {
 
 const EVENTS = { plotly_click: "click", plotly_hover: "hover", plotly_selected: "selection" };
 
+// Slides: the modebar's camera saves a PNG at twice the on-screen resolution, and a second
+// button saves an SVG (both drawn by plotly.js in the browser; no server-side renderer).
+function withExports(Plotly, config) {
+  const out = Object.assign({}, config || {});
+  out.toImageButtonOptions = Object.assign({ format: "png", scale: 2, filename: "twidgets-figure" }, out.toImageButtonOptions || {});
+  const svg = {
+    name: "tw-svg",
+    title: "Download plot as SVG",
+    icon: Plotly.Icons.disk,
+    click: (gd) => Plotly.downloadImage(gd, { format: "svg", filename: out.toImageButtonOptions.filename }),
+  };
+  out.modeBarButtonsToAdd = (out.modeBarButtonsToAdd || []).concat([svg]);
+  return out;
+}
+
 function render({ model, el }) {
   el.classList.add("tw-plot");
   const area = document.createElement("div");
@@ -136,7 +151,7 @@ function render({ model, el }) {
         const rev = model.get("rev");
         const layout = structuredClone(model.get("figure_layout") || {});
         layout.datarevision = rev;
-        await Plotly.react(area, model.get("figure_data") || [], layout, model.get("figure_config") || {});
+        await Plotly.react(area, model.get("figure_data") || [], layout, withExports(Plotly, model.get("figure_config")));
         bindEvents();
         el.dataset.twRev = String(rev);
       })

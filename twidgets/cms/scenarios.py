@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .evaluate import evaluate
-from .io import load_system
+from ..model.evaluate import evaluate
+from ..model.io import load_system
 
 __all__ = [
     "Scenario",
