@@ -53,13 +53,20 @@ APP = [
 import os
 
 import twidgets
+from twidgets.app_page import page_query_string
 from twidgets.widgets import Dashboard
 
-# `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM;
-# Voila passes the page's query string (a deep link: ?system=...&Intermediate.reduction_ratio=100&tab=explore)
-# in QUERY_STRING. What the link names wins; what it gets wrong is named on the page and ignored.
+# `twidgets app SYSTEM` passes the system (bundled name or absolute .xlsx path) in TWIDGETS_SYSTEM.
+# A preheated kernel (`twidgets app --preheat N`) runs this cell before any visitor arrives.
 system = twidgets.load_system(os.environ.get("TWIDGETS_SYSTEM", "cms-hllhc-pu200"))
-Dashboard.from_query(os.environ.get("QUERY_STRING", ""), system=system)
+ready = Dashboard(system=system)
+"""),
+    code("""
+# The page's query string (a deep link: ?system=...&Intermediate.reduction_ratio=100&tab=explore);
+# a preheated kernel waits here until its visitor comes. What the link names wins; what it gets
+# wrong is named on the page and ignored.
+query = page_query_string()
+Dashboard.from_query(query, system=system) if query else ready
 """),
 ]
 

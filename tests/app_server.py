@@ -112,3 +112,14 @@ class AppProcess:
             self.proc.wait(timeout=5)
         for t in self._threads:
             t.join(timeout=5)
+
+
+#: Browser-side test (Playwright ``wait_for_function``) that the app's page has run its notebook
+#: and drawn every figure: each ``Plot`` widget (``.tw-plot``) marks the revision it drew in
+#: ``data-tw-rev``; the inspector's headline is on screen.
+FIGURES_DRAWN = """() => {
+  const plots = document.querySelectorAll('.tw-plot');
+  return plots.length > 0
+    && document.querySelectorAll('.tw-plot[data-tw-rev]').length === plots.length
+    && document.querySelector('.twidgets-inspector .tw-f1') !== null;
+}"""

@@ -37,7 +37,7 @@ def _get(url, timeout=60):
 def _voila_children(proc):
     """The Voila server processes started by the launcher ``proc``."""
     kids = psutil.Process(proc.pid).children(recursive=True)
-    return [k for k in kids if k.cmdline()[1:3] == ["-m", "voila"]]
+    return [k for k in kids if k.cmdline()[1:3] == ["-m", "twidgets.app_voila"]]
 
 
 def _non_loopback_ipv4():
@@ -95,22 +95,58 @@ def test_register_adds_app_subcommand_with_defaults():
     args = parser.parse_args(["app"])
     assert args.func is app.run
     assert (args.system, args.port, args.host, args.open_browser) == ("cms-hllhc-pu200", 8866, "127.0.0.1", True)
-    args = parser.parse_args(["app", "cms-run3-pu60", "--port", "9001", "--host", "0.0.0.0", "--no-browser"])
+    assert (args.preheat, args.max_sessions) == (app.DEFAULT_PREHEAT, None)
+    args = parser.parse_args(
+        ["app", "cms-run3-pu60", "--port", "9001", "--host", "0.0.0.0", "--no-browser", "--preheat", "2"]
+        + ["--max-sessions", "5"]
+    )
     assert (args.system, args.port, args.host, args.open_browser) == ("cms-run3-pu60", 9001, "0.0.0.0", False)
+    assert (args.preheat, args.max_sessions) == (2, 5)
 
 
-def test_voila_command_serves_only_the_app_notebook_hidden_and_culled():
-    cmd = app.voila_command("127.0.0.1", 9123)
-    assert cmd[:3] == [sys.executable, "-m", "voila"]
+def test_voila_command_serves_only_the_app_notebook_hidden_capped_and_culled():
+    cmd = app.voila_command("127.0.0.1", 9123, preheat=2, max_sessions=7)
+    assert cmd[:3] == [sys.executable, "-m", "twidgets.app_voila"]
     assert cmd[3] == str(app.APP_NOTEBOOK)  # a single notebook file, not a directory
     assert "--Voila.ip=127.0.0.1" in cmd and "--Voila.port=9123" in cmd
     assert "--VoilaConfiguration.strip_sources=True" in cmd
     assert "--Voila.port_retries=0" in cmd
     assert f"--Voila.root_dir={app.APP_NOTEBOOK.parent}" in cmd
-    assert "--MappingKernelManager.cull_idle_timeout=600" in cmd
-    assert "--MappingKernelManager.cull_interval=60" in cmd
+    assert "--VoilaConfiguration.multi_kernel_manager_class=twidgets.app_voila.SessionKernelManager" in cmd
+    assert "--SessionKernelManager.max_sessions=7" in cmd and "--SessionKernelManager.pool_size=2" in cmd
+    assert "--VoilaConfiguration.preheat_kernel=True" in cmd and "--VoilaConfiguration.default_pool_size=2" in cmd
+    assert "--SessionKernelManager.cull_idle_timeout=600" in cmd
+    assert "--SessionKernelManager.cull_disconnected_timeout=60" in cmd
+    assert "--SessionKernelManager.cull_interval=20" in cmd
+    assert "--TwidgetsVoila.local_only=True" in cmd  # bound to loopback: foreign Host headers refused
     assert f"--VoilaConfiguration.template={app.TEMPLATE}" in cmd
     assert (app.TEMPLATE_ROOT / "voila" / "templates" / app.TEMPLATE / "index.html.j2").is_file()
+    assert (app.TEMPLATE_ROOT / "voila" / "templates" / app.TEMPLATE / "full.html").is_file()
+    # no preheat: Voila's pool stays off (it would refuse nothing, but starts no kernel ahead)
+    cold = app.voila_command("0.0.0.0", 9123, preheat=0, max_sessions=1)
+    assert not any(a.startswith("--VoilaConfiguration.preheat_kernel") for a in cold)
+    assert "--TwidgetsVoila.local_only=False" in cold  # served to other machines: any Host
+
+
+def test_default_max_sessions_is_sized_to_the_machine():
+    gib = 2**30
+    assert app.default_max_sessions(cpus=2, memory=24 * gib) == 8  # four per CPU
+    assert app.default_max_sessions(cpus=64, memory=8 * gib) == 10  # half the memory at 400 MiB each
+    assert app.default_max_sessions(cpus=1, memory=256 * 2**20) == 1  # never 0
+    assert app.default_max_sessions() >= 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--preheat", "-1"], "--preheat -1"),
+        (["--max-sessions", "0"], "--max-sessions 0"),
+    ],
+)
+def test_bad_preheat_or_cap_is_one_line_and_exit_2(argv, message, capsys):
+    code = app.main(["cms-run3-pu60", "--no-browser", "--port", str(free_port()), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err
 
 
 def test_resolve_system_names_and_paths(tmp_path, monkeypatch, pu200):
@@ -248,10 +284,10 @@ def test_idle_kernels_are_culled(served):
     server, _, _, _ = served
     (voila,) = _voila_children(server.proc)[:1]
     cmdline = voila.cmdline()
-    assert "--MappingKernelManager.cull_idle_timeout=600" in cmdline
-    assert "--MappingKernelManager.cull_interval=60" in cmdline
+    assert "--SessionKernelManager.cull_idle_timeout=600" in cmdline
+    assert "--SessionKernelManager.cull_interval=20" in cmdline
     # the kernel manager took the settings: it announces the culler when the page's kernel starts
-    assert server.wait_for_stderr(r"Culling kernels with idle durations > 600 seconds at 60 second intervals")
+    assert server.wait_for_stderr(r"Culling kernels with idle durations > 600 seconds at 20 second intervals")
 
 
 def test_kernel_gets_the_system_through_the_environment(served, installed):
@@ -324,7 +360,7 @@ def test_sigterm_stops_voila_and_its_kernels(served):
     """(Runs last in this module: it stops the shared server.)"""
     server = served[0]
     tree = psutil.Process(server.proc.pid).children(recursive=True)
-    assert any(p.cmdline()[1:3] == ["-m", "voila"] for p in tree)
+    assert any(p.cmdline()[1:3] == ["-m", "twidgets.app_voila"] for p in tree)
     server.proc.terminate()
     server.proc.wait(timeout=30)
     _, alive = psutil.wait_procs(tree, timeout=30)

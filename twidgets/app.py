@@ -3,18 +3,32 @@
 The app is the notebook shipped inside the package (``twidgets/app_notebook/app.ipynb``),
 so it works after a plain, non-editable ``pip install ".[app]"``. Voila is started on that
 single notebook file (nothing else under the server's root is rendered), with sources
-hidden, bound to ``127.0.0.1`` unless ``--host`` says otherwise, and with idle kernels
-culled. The system to show (a bundled name or an ``.xlsx`` path) is validated here,
-before the server starts, and handed to the notebook's kernel in the ``TWIDGETS_SYSTEM``
-environment variable.
+hidden, bound to ``127.0.0.1`` unless ``--host`` says otherwise. The system to show (a
+bundled name or an ``.xlsx`` path) is validated here, before the server starts, and handed
+to the notebook's kernel in the ``TWIDGETS_SYSTEM`` environment variable.
+
+What the server does for its visitors (:mod:`twidgets.app_voila`):
+
+* ``--preheat N`` kernels have already run the notebook when a visitor arrives (Voila's
+  kernel pool); the page's query string reaches them through
+  :func:`twidgets.app_page.page_query_string`;
+* at most ``--max-sessions`` kernels serve visitors; one more gets the "full" page (HTTP 503);
+* a kernel whose tab has closed is shut down within about a minute
+  (:data:`CULL_DISCONNECTED_TIMEOUT`), one behind an open but unused tab after
+  :data:`CULL_IDLE_TIMEOUT`; the page then says its session ended and offers a reload;
+* requests naming a foreign ``Host`` (unless ``--host`` exposes the app) or ``Origin`` are refused;
+* the Voila process dies with this one, even on SIGKILL (Linux parent-death signal).
 
 Voila is never imported here: :func:`run` checks that it is installed and starts
-``python -m voila`` as a subprocess.
+``python -m twidgets.app_voila`` as a subprocess.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
+import functools
 import importlib.util
 import os
 import signal
@@ -34,7 +48,10 @@ __all__ = [
     "SYSTEM_ENV",
     "DEFAULT_SYSTEM",
     "CULL_IDLE_TIMEOUT",
+    "CULL_DISCONNECTED_TIMEOUT",
     "CULL_INTERVAL",
+    "DEFAULT_PREHEAT",
+    "default_max_sessions",
     "DEFAULT_PORT",
     "AppError",
     "register",
@@ -54,10 +71,16 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent / "app_template"
 TEMPLATE = "twidgets"
 #: Environment variable through which the app notebook receives its system (name or absolute path).
 SYSTEM_ENV = "TWIDGETS_SYSTEM"
-#: A kernel idle for this long (seconds) is shut down.
+#: A kernel whose page is open but unused for this long (seconds) is shut down.
 CULL_IDLE_TIMEOUT = 600
-#: How often (seconds) idle kernels are looked for.
-CULL_INTERVAL = 60
+#: A kernel no page is connected to (its tab closed) is shut down after this long (seconds).
+CULL_DISCONNECTED_TIMEOUT = 60
+#: How often (seconds) kernels to shut down are looked for.
+CULL_INTERVAL = 20
+#: Executed kernels kept waiting for visitors when ``--preheat`` is not given.
+DEFAULT_PREHEAT = 1
+#: Memory one session is assumed to take when sizing the default ``--max-sessions`` (bytes).
+SESSION_MEMORY = 400 * 2**20
 #: Port used when ``--port`` is not given (Voila's usual one).
 DEFAULT_PORT = 8866
 #: How long (seconds) to wait for the server to accept connections before giving up.
@@ -96,6 +119,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="address to bind (default: 127.0.0.1, this machine only; 0.0.0.0 exposes the app)",
     )
     p.add_argument("--no-browser", dest="open_browser", action="store_false", help="do not open a web browser")
+    p.add_argument(
+        "--preheat",
+        type=int,
+        default=DEFAULT_PREHEAT,
+        metavar="N",
+        help=f"kernels kept executed and waiting, so a visitor gets a ready page (default: {DEFAULT_PREHEAT}; "
+        "0 runs the notebook when the visitor arrives)",
+    )
+    p.add_argument(
+        "--max-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most visitors served at once; more get a 'full' page "
+        f"(default: sized to this machine, {default_max_sessions()} here)",
+    )
+
+
+def default_max_sessions(cpus: int | None = None, memory: int | None = None) -> int:
+    """Sessions this machine serves at once by default: half its memory at :data:`SESSION_MEMORY`
+    per session, and no more than four per CPU, at least 1."""
+    cpus = cpus if cpus is not None else (os.cpu_count() or 1)
+    if memory is None:
+        try:
+            memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            memory = 4 * 2**30
+    return max(1, min(memory // 2 // SESSION_MEMORY, 4 * cpus))
 
 
 def resolve_system(system: str) -> str:
@@ -137,19 +188,29 @@ def app_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[str]:
-    """The ``python -m voila`` command line serving ``notebook`` alone.
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def voila_command(
+    host: str, port: int, notebook: Path = APP_NOTEBOOK, *, preheat: int = DEFAULT_PREHEAT, max_sessions: int = 4
+) -> list[str]:
+    """The ``python -m twidgets.app_voila`` command line serving ``notebook`` alone.
 
     Sources are stripped, tracebacks hidden from the page, the page uses the app's own
     template (:data:`TEMPLATE`, found through ``JUPYTER_PATH``), the server binds ``host`` only,
-    does not fall back to another port, does not open a browser itself, and culls kernels
-    idle for :data:`CULL_IDLE_TIMEOUT` seconds (checked every :data:`CULL_INTERVAL` s).
+    does not fall back to another port, does not open a browser itself, keeps ``preheat``
+    executed kernels waiting, serves at most ``max_sessions`` visitors, shuts down kernels
+    with no page after :data:`CULL_DISCONNECTED_TIMEOUT` s and unused ones after
+    :data:`CULL_IDLE_TIMEOUT` s (checked every :data:`CULL_INTERVAL` s), and, bound to a
+    loopback address, refuses requests naming another host.
     """
     notebook = Path(notebook)
-    return [
+    km = "SessionKernelManager"
+    cmd = [
         sys.executable,
         "-m",
-        "voila",
+        "twidgets.app_voila",
         str(notebook),
         "--no-browser",
         f"--Voila.ip={host}",
@@ -159,10 +220,19 @@ def voila_command(host: str, port: int, notebook: Path = APP_NOTEBOOK) -> list[s
         f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        "--VoilaConfiguration.multi_kernel_manager_class=twidgets.app_voila.SessionKernelManager",
+        f"--{km}.max_sessions={max_sessions}",
+        f"--{km}.pool_size={preheat}",
+        f"--{km}.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        f"--{km}.cull_disconnected_timeout={CULL_DISCONNECTED_TIMEOUT}",
+        f"--{km}.cull_interval={CULL_INTERVAL}",
+        f"--{km}.cull_connected=True",
+        f"--TwidgetsVoila.local_only={_is_loopback(host)}",
         *plotly_arguments(),
     ]
+    if preheat > 0:
+        cmd += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
+    return cmd
 
 
 def plotly_arguments() -> list[str]:
@@ -192,6 +262,9 @@ def _one_line(text: str) -> str:
 def _port_free(host: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
+        # as the server binds (tornado sets SO_REUSEADDR): connections of a previous run
+        # still in TIME_WAIT do not make the port busy, a listening socket does
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -214,12 +287,24 @@ def _wait_listening(proc: subprocess.Popen, host: str, port: int, timeout: float
     return False
 
 
-def _stop_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so the Voila child is stopped too (main thread only)."""
-    try:
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    except ValueError:  # not the main thread
-        pass
+def _stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into SystemExit so the Voila child is stopped too (main thread only)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, lambda signum, frame: sys.exit(0))
+        except ValueError:  # not the main thread
+            pass
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent dies (even by SIGKILL)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -228,6 +313,11 @@ def run(args: argparse.Namespace) -> int:
         target = resolve_system(args.system)
         if not 0 < args.port < 65536:
             raise AppError(f"--port {args.port}: not a TCP port (1-65535)")
+        if args.preheat < 0:
+            raise AppError(f"--preheat {args.preheat}: give 0 or more kernels")
+        max_sessions = default_max_sessions() if args.max_sessions is None else args.max_sessions
+        if max_sessions < 1:
+            raise AppError(f"--max-sessions {max_sessions}: give 1 or more")
         if not _port_free(args.host, args.port):
             raise AppError(f"cannot listen on {args.host}:{args.port}: the address is in use or not available")
         if not APP_NOTEBOOK.is_file():
@@ -238,12 +328,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"twidgets app: error: {exc}", file=sys.stderr)
         return 2
 
-    _stop_on_sigterm()
+    _stop_on_signals()
     env = dict(os.environ, **{SYSTEM_ENV: target})
+    if args.host not in ("0.0.0.0", "::", ""):  # where preheated kernels ask for their page's query string
+        env["VOILA_APP_IP"] = f"[{args.host}]" if ":" in args.host else args.host
     # Voila finds the app's template through JUPYTER_PATH (searched before the usual places)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p)
-    cmd = voila_command(args.host, args.port)
-    proc = subprocess.Popen(cmd, env=env, cwd=str(APP_NOTEBOOK.parent))
+    cmd = voila_command(args.host, args.port, preheat=args.preheat, max_sessions=max_sessions)
+    preexec = functools.partial(_die_with_parent, os.getpid()) if sys.platform.startswith("linux") else None
+    proc = subprocess.Popen(cmd, env=env, cwd=str(APP_NOTEBOOK.parent), preexec_fn=preexec)
     try:
         if not _wait_listening(proc, args.host, args.port, STARTUP_TIMEOUT):
             if proc.poll() is None:
@@ -253,7 +346,10 @@ def run(args: argparse.Namespace) -> int:
         url = app_url(args.host, args.port)
         if args.host not in ("127.0.0.1", "localhost", "::1"):
             print(f"twidgets app: warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
-        print(f"twidgets app: serving {args.system} at {url} (Ctrl-C to stop)", flush=True)
+        print(
+            f"twidgets app: serving {args.system} at {url} to at most {max_sessions} sessions (Ctrl-C to stop)",
+            flush=True,
+        )
         if getattr(args, "open_browser", True):
             webbrowser.open(url)
         return proc.wait()
@@ -269,7 +365,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    """``python -m twidgets.app [SYSTEM] [--port N] [--host H] [--no-browser]``."""
+    """``python -m twidgets.app [SYSTEM] [--port N] [--host H] [--no-browser] [--preheat N] [--max-sessions N]``."""
     parser = argparse.ArgumentParser(prog="twidgets app", description="Serve the twidgets Dashboard with Voila.")
     add_arguments(parser)
     return run(parser.parse_args(argv))

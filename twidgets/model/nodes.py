@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -248,3 +249,32 @@ def patched_year(glob: dict, value) -> dict | None:
     if not (lo <= year <= hi and year.is_integer()):
         return None  # the rebuild says what is wrong, at the Global sheet's Year cell
     return dict(glob, Year=int(year))
+
+
+def same_table(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
+    """Whether two normalised tables are equal: columns, dtypes and values (``None`` only equals ``None``)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return (
+        a.shape == b.shape and list(a.columns) == list(b.columns) and list(a.dtypes) == list(b.dtypes) and a.equals(b)
+    )
+
+
+def node_param(n: Node, param: str) -> Any:
+    """The current value of one parameter of node ``n`` (numbers in their units, or text)."""
+    if param in n.params:
+        return n.params[param]
+    if param == "classifier" and n.kind == "stage":
+        return n.classifier
+    if param == "complexity":
+        return n.complexity.spec
+    if param == "output":
+        return n.output
+    if param == "n_samples" and n.kind == "stage":
+        return n.n_samples
+    if param == "calibration" and n.kind == "stage":
+        return n.calibration
+    key = f"{n.name}.{param}"
+    raise ParameterError(
+        f"{key!r}: {n.name!r} is a {n.kind} and has no parameter {param!r}; numeric ones: {', '.join(sorted(n.params))}"
+    )

@@ -20,18 +20,27 @@ import networkx as nx
 import pandas as pd
 
 from .errors import ParameterError, SpecError
-from .nodes import Node, check_savable, compile_nodes, edited_tables, patch_number, patched_year, renamed_tables
+from .nodes import (
+    Node,
+    check_savable,
+    compile_nodes,
+    edited_tables,
+    node_param,
+    patch_number,
+    patched_year,
+    renamed_tables,
+    same_table,
+)
 from .params import DETECTOR_COLUMNS, STAGE_COLUMNS, split_param
 from .tables import (
     check_names,
-    curves_by_stage,
     curves_frame,
     globals_dict,
     normalise_stages,
     normalise_table,
     parse_complexities,
 )
-from .topology import check_topology
+from .topology import check_topology, curves_by_stage
 from .workbook import read_tables, write_tables
 
 __all__ = ["System", "Node", "SpecError"]
@@ -73,7 +82,8 @@ class System:
     _order: list[str]
     #: A label (the bundled name or the file's stem), or ``None``.
     name: str | None
-    #: Other worksheets of the workbook it was read from, ``((title, rows), ...)``; saved back.
+    #: Other worksheets of the workbook it was read from, ``((title, rows), ...)``; saved back
+    #: by :meth:`to_xlsx` (like :attr:`not_saved`, not compared by ``==``).
     extra_sheets: tuple
     #: What saving this system to a workbook drops, for people (e.g. ``"cell comments"``).
     not_saved: tuple
@@ -261,23 +271,7 @@ class System:
         node, param = split_param(key)
         if node is None:
             return self.year
-        n = self.node(node)
-        if param in n.params:
-            return n.params[param]
-        if param == "classifier" and n.kind == "stage":
-            return n.classifier
-        if param == "complexity":
-            return n.complexity.spec
-        if param == "output":
-            return n.output
-        if param == "n_samples" and n.kind == "stage":
-            return n.n_samples
-        if param == "calibration" and n.kind == "stage":
-            return n.calibration
-        raise ParameterError(
-            f"{key!r}: {node!r} is a {n.kind} and has no parameter {param!r}; "
-            f"numeric ones: {', '.join(sorted(n.params))}"
-        )
+        return node_param(self.node(node), param)
 
     def parameters(self) -> list[str]:
         """The numeric ``"Stage.param"`` names, plus ``"year"``."""
@@ -359,21 +353,11 @@ class System:
         if not isinstance(other, System):
             return NotImplemented
 
-        def same(a, b):
-            if a is None or b is None:
-                return a is None and b is None
-            return (
-                a.shape == b.shape
-                and list(a.columns) == list(b.columns)
-                and list(a.dtypes) == list(b.dtypes)
-                and a.equals(b)
-            )
-
         return (
-            same(self._det, other._det)
-            and same(self._stg, other._stg)
+            same_table(self._det, other._det)
+            and same_table(self._stg, other._stg)
             and self._globals == other._globals
-            and same(self._curves, other._curves)
+            and same_table(self._curves, other._curves)
         )
 
     __hash__ = None  # type: ignore[assignment]  # tables are not hashable; compare with ==

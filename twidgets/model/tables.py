@@ -41,7 +41,6 @@ __all__ = [
     "globals_dict",
     "curves_frame",
     "check_curves",
-    "curves_by_stage",
 ]
 
 #: Most data rows a table may have.
@@ -379,20 +378,3 @@ def parse_complexities(rows: list, sheet: str) -> None:
                 row=i + 2,
                 column="Complexity",
             )
-
-
-def curves_by_stage(cur, stg_rows: list) -> tuple:
-    """``(curves frame or None, {stage: {object: [(energy, efficiency), ...]}})``, checked."""
-    if cur is None:
-        return None, {}
-    cframe, crows = cur
-    stage_set = {r["name"] for r in stg_rows}
-    curve_map: dict = {}
-    first_row: dict = {}
-    for i, r in enumerate(crows):
-        if r["stage"] not in stage_set:
-            raise SpecError(f"unknown stage {r['stage']!r}", sheet="Curves", row=i + 2, column="Stage")
-        curve_map.setdefault(r["stage"], {}).setdefault(r["object"], []).append((r["energy"], r["efficiency"]))
-        first_row.setdefault((r["stage"], r["object"]), i + 2)
-    check_curves(curve_map, first_row, {r["name"]: r["classifier"] for r in stg_rows})
-    return cframe, curve_map

@@ -10,8 +10,9 @@ from __future__ import annotations
 import networkx as nx
 
 from .errors import SpecError
+from .tables import check_curves
 
-__all__ = ["check_topology", "topological_order"]
+__all__ = ["check_topology", "topological_order", "curves_by_stage"]
 
 
 def _check_references(det_rows: list, stg_rows: list, stage_names: list) -> list:
@@ -117,3 +118,20 @@ def topological_order(names: list, outputs: dict) -> list:
     g.add_edges_from((n, o) for n, o in outputs.items() if o)
     index = {n: i for i, n in enumerate(names)}
     return list(nx.lexicographical_topological_sort(g, key=lambda n: index[n]))
+
+
+def curves_by_stage(cur, stg_rows: list) -> tuple:
+    """``(curves frame or None, {stage: {object: [(energy, efficiency), ...]}})``, checked."""
+    if cur is None:
+        return None, {}
+    cframe, crows = cur
+    stage_set = {r["name"] for r in stg_rows}
+    curve_map: dict = {}
+    first_row: dict = {}
+    for i, r in enumerate(crows):
+        if r["stage"] not in stage_set:
+            raise SpecError(f"unknown stage {r['stage']!r}", sheet="Curves", row=i + 2, column="Stage")
+        curve_map.setdefault(r["stage"], {}).setdefault(r["object"], []).append((r["energy"], r["efficiency"]))
+        first_row.setdefault((r["stage"], r["object"]), i + 2)
+    check_curves(curve_map, first_row, {r["name"]: r["classifier"] for r in stg_rows})
+    return cframe, curve_map
