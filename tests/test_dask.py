@@ -79,3 +79,15 @@ def test_cli_unreachable_scheduler_is_one_line(capsys):
     )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("twidgets: error: cannot connect") and err.count("\n") == 1, err
+
+
+def test_sweep_on_a_cluster_without_workers_fails_instead_of_hanging(pu200, monkeypatch):
+    from twidgets.model import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "WORKER_CHECK_SECONDS", 0.5)
+    with (
+        distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as empty,
+        pytest.raises(sweep_module.NoWorkersError, match="no workers"),
+    ):
+        twidgets.sweep(pu200, {RR: [50.0, 100.0]}, executor=empty, progress=False)

@@ -36,6 +36,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeoutError
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
@@ -43,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from .blocks import count_blocks, plan_blocks
 from .errors import ParameterError
 from .evaluate import METRICS, evaluate
 from .overrides import GRID_BUDGET_BYTES
@@ -73,6 +75,9 @@ DEFAULT_CHUNK_SIZE = 16_384
 #: Rough cost of one grid point and of one evaluate call (s), for the progress-bar decision.
 _SECONDS_PER_POINT = 1e-5
 _SECONDS_PER_CALL = 0.02
+#: How long to wait for a block's result from a Dask cluster before checking that it
+#: still has workers (s).
+WORKER_CHECK_SECONDS = 10.0
 #: Largest total size (bytes) of a sweep's result arrays: the means of every metric, plus
 #: the running sums of squares (turned into the spreads in place) when ``repeats > 1``.
 RESULT_BUDGET_BYTES = GRID_BUDGET_BYTES
@@ -176,43 +181,6 @@ def _check_metrics(metrics: Any) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------- blocks
-def plan_blocks(shape: tuple, chunk_size: int) -> Iterator[tuple[int, int, tuple[slice, ...]]]:
-    """Yield ``(start, stop, slices)``: the grid cut into sub-grid blocks of <= chunk_size points.
-
-    Each block fixes the indices of the axes before a *split axis*, takes a run of
-    indices along it and everything along the later axes, so it covers the contiguous
-    C-order range ``[start, stop)`` of the flattened grid. (A block holds at least one
-    run of the last axis, so chunk_size is a target when the last axis is longer.)
-    """
-    shape = tuple(int(s) for s in shape)
-    total = math.prod(shape)
-    if total <= chunk_size:
-        yield 0, total, tuple(slice(0, s) for s in shape)
-        return
-    tails = [math.prod(shape[i + 1 :]) for i in range(len(shape))]
-    k = next(i for i, t in enumerate(tails) if t <= chunk_size)
-    run = max(1, chunk_size // tails[k])
-    for prefix in np.ndindex(*shape[:k]):
-        base = int(np.ravel_multi_index(prefix, shape[:k])) * shape[k] if k else 0
-        for a in range(0, shape[k], run):
-            b = min(a + run, shape[k])
-            slices = (
-                tuple(slice(i, i + 1) for i in prefix) + (slice(a, b),) + tuple(slice(0, s) for s in shape[k + 1 :])
-            )
-            yield (base + a) * tails[k], (base + b) * tails[k], slices
-
-
-def count_blocks(shape: tuple, chunk_size: int) -> int:
-    """How many blocks :func:`plan_blocks` yields (without generating them)."""
-    shape = tuple(int(s) for s in shape)
-    if math.prod(shape) <= chunk_size:
-        return 1
-    tails = [math.prod(shape[i + 1 :]) for i in range(len(shape))]
-    k = next(i for i, t in enumerate(tails) if t <= chunk_size)
-    run = max(1, chunk_size // tails[k])
-    return math.prod(shape[:k]) * math.ceil(shape[k] / run)
-
-
 def _check_result_size(shape: tuple, metrics: tuple, repeats: int) -> None:
     """Refuse up front a sweep whose result arrays would not fit :data:`RESULT_BUDGET_BYTES`."""
     total = math.prod(shape)
@@ -239,6 +207,29 @@ def _evaluate_block(system: System, keys: tuple, values: tuple, seed: int, metri
     ev = evaluate(system, overrides, seed=seed)
     block_shape = tuple(len(v) for v in values)
     return {m: np.broadcast_to(np.asarray(ev.metric(m), dtype=float), block_shape).reshape(-1) for m in metrics}
+
+
+class NoWorkersError(RuntimeError):
+    """A cluster executor has no workers left to run the sweep's blocks."""
+
+
+def _result(fut: Any, executor: Any) -> Any:
+    """A block's result. With a Dask client, check every :data:`WORKER_CHECK_SECONDS`
+    that it still has workers: a cluster with none fails the sweep instead of hanging."""
+    nthreads = getattr(executor, "nthreads", None)
+    if not callable(nthreads):
+        return fut.result()
+    import asyncio  # Dask's futures time out with asyncio's TimeoutError (loaded by Dask already)
+
+    while True:
+        try:
+            return fut.result(timeout=WORKER_CHECK_SECONDS)
+        except (TimeoutError, FuturesTimeoutError, asyncio.TimeoutError):  # (one class from Python 3.11)
+            if not sum(nthreads().values()):
+                raise NoWorkersError(
+                    f"the Dask cluster has no workers (checked after {WORKER_CHECK_SECONDS:g} s without a "
+                    "result): start workers, or run the sweep locally"
+                ) from None
 
 
 def _max_in_flight(executor: Any) -> int:
@@ -346,10 +337,10 @@ def sweep(
                 pending.append((k, start, stop, executor.submit(_evaluate_block, *args)))
                 if len(pending) >= window:
                     k0, a0, b0, fut = pending.pop(0)
-                    combine(k0, a0, b0, fut.result())
+                    combine(k0, a0, b0, _result(fut, executor))
                     bar.update(b0 - a0)
             for k0, a0, b0, fut in pending:
-                combine(k0, a0, b0, fut.result())
+                combine(k0, a0, b0, _result(fut, executor))
                 bar.update(b0 - a0)
 
     metric_arrays = {m: mean[m].reshape(shape) for m in metric_names}
