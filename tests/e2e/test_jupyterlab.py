@@ -67,7 +67,10 @@ def test_dashboard_renders_in_jupyterlab(browser, lab, timings):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors, plotly_requests = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: plotly_requests.append(r.url) if r.url.endswith("plotly.min.js") else None)
+    page.on(
+        "request",
+        lambda r: plotly_requests.append(r.url) if r.url.endswith("plotly.min.js") and r.method == "GET" else None,
+    )
     try:
         start = time.monotonic()
         page.goto(lab + "lab/tree/app.ipynb", timeout=180_000)

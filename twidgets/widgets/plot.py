@@ -1,16 +1,18 @@
 """The project's own plotly figure widget: one plotly.js per page, the figure as JSON.
 
 :class:`Plot` is an ``anywidget`` whose front end (``static/plot.js``) is a few kB. The
-figure lives in three JSON traits (``data``, ``layout``, ``config``) and the browser draws
-each change with ``Plotly.react``. plotly.js itself -- the copy the installed ``plotly``
+figure lives in three JSON traits (``figure_data``, ``figure_layout``, ``figure_config``;
+``layout`` stays the widget's CSS layout, as for every ipywidget) and the browser draws each
+change with ``Plotly.react``. plotly.js itself -- the copy the installed ``plotly``
 package ships -- is loaded once per page, however many figures the page holds:
 
-* from ``{base_url}twidgets/static/plotly.min.js`` when the page is served by a Jupyter
-  server with twidgets' server extension (JupyterLab, Notebook 7, Voila as a server
-  extension: see :mod:`twidgets.widgets.server`), or from the URL the page config names
-  (``extensionConfig.twidgetsPlotlyUrl``: ``twidgets app`` sets it for its standalone Voila);
-* otherwise from the kernel, once per page, over the widget's comm (plain JupyterLab
-  without the extension, a notebook rendered elsewhere).
+* from the URL the page config names (``extensionConfig.twidgetsPlotlyUrl``: ``twidgets app``
+  sets it for its standalone Voila, see :func:`twidgets.app.plotly_arguments`);
+* else from ``{base_url}twidgets/static/plotly.min.js`` when the page's Jupyter server runs
+  twidgets' server extension (:mod:`twidgets.widgets.server`; JupyterLab, Notebook 7, Voila
+  as a server extension as on Binder), probed with a HEAD request first;
+* otherwise from the kernel, once per page, over a widget's comm (e.g. a server without the
+  extension).
 
 Nothing is fetched from the network. The front end never gives up on a figure: a figure
 whose data or plotly.js arrives late is drawn when it arrives. Each drawn view carries the

@@ -3,8 +3,7 @@
 Enabled by ``jupyter-config/jupyter_server_config.d/twidgets.json`` (installed with the
 package into ``etc/jupyter``), it adds one route, ``{base_url}twidgets/static/plotly.min.js``,
 from which every :class:`twidgets.widgets.plot.Plot` on a page served by that Jupyter server
-(JupyterLab, Notebook 7, Voila as a server extension) loads plotly.js once. The same file
-also names that URL to Voila pages (``VoilaConfiguration.extension_config``).
+(JupyterLab, Notebook 7, Voila as a server extension) loads plotly.js once.
 """
 
 from __future__ import annotations

@@ -19,16 +19,18 @@ function joinUrl(base, path) {
   return base.replace(/\/+$/, "") + "/" + path.replace(/^\/+/, "");
 }
 
-// The URL of plotly.min.js on this page's server, or null when none is known.
-function plotlyUrl() {
+// The URL of plotly.min.js the page names (extensionConfig.twidgetsPlotlyUrl: `twidgets app` sets it
+// for its standalone Voila), else the route of twidgets' Jupyter server extension, which is probed
+// with HEAD first: a standalone Voila serving one notebook answers any other GET with the notebook.
+async function plotlyUrl() {
   const cfg = pageConfig();
   if (cfg === null) return null; // not a Jupyter page
   const base = cfg.baseUrl || "/";
   const named = cfg.extensionConfig && cfg.extensionConfig.twidgetsPlotlyUrl;
   if (typeof named === "string" && named) return /^([a-z]+:)?\/\//i.test(named) || named.startsWith("/") ? named : joinUrl(base, named);
-  // a standalone Voila page that did not name a URL: its catch-all route would render the notebook again
-  if (cfg.appUrl === "voila/") return null;
-  return joinUrl(base, "twidgets/static/plotly.min.js"); // twidgets' Jupyter server extension
+  const url = joinUrl(base, "twidgets/static/plotly.min.js");
+  const head = await fetch(url, { method: "HEAD", credentials: "same-origin" });
+  return head.ok ? url : null;
 }
 
 // plotly.min.js is UMD: handed `module`, it returns Plotly without needing an AMD loader.
@@ -42,9 +44,10 @@ function evaluateBundle(text) {
 
 async function fromUrl() {
   if (globalThis.Plotly && typeof globalThis.Plotly.react === "function") return globalThis.Plotly;
-  const url = plotlyUrl();
-  if (url === null) return null;
+  let url = null;
   try {
+    url = await plotlyUrl();
+    if (url === null) return null;
     const response = await fetch(url, { credentials: "same-origin" });
     if (!response.ok) return null;
     return evaluateBundle(await response.text());
