@@ -195,7 +195,10 @@ def calibrate_slope(curve, rate: float, bounds: tuple[float, float]) -> float:
         raise ParameterError(f"slope bounds must satisfy 0 <= low < high, got {bounds}")
     if not 0 < rate < 1:
         raise ParameterError(f"calibration rate must be in (0, 1), got {rate}")
-    grid = np.linspace(lo, hi, 2001)[1:]  # exclude lambda = 0 (integral 0)
+    # scan for the bracket of the largest solution (the integral is smooth and single-peaked in
+    # lambda, so a coarser scan of a tabulated curve's piecewise closed form brackets the same root)
+    scan = 2001 if isinstance(curve, ParametricCurve) else 257
+    grid = np.linspace(lo, hi, scan)[1:]  # exclude lambda = 0 (integral 0)
     vals = efficiency_integral(curve, grid) - rate
     above = np.nonzero(vals >= 0)[0]
     if above.size == 0:
