@@ -10,7 +10,10 @@ every linked widget has its new state (figures updated inside ``batch_update``).
   the explorer's sweep is debounced (an asyncio loop runs, as in a kernel), so the edit
   only schedules it; the debounced sweep itself is timed separately;
 * explorer click: the click message ``static/plot.js`` sends -> ``selected`` ->
-  marker + Pareto marker; in the dashboard also -> inspector overrides -> re-evaluation.
+  marker + Pareto marker; in the dashboard also -> inspector overrides -> re-evaluation;
+* dashboard slider step: the inspector's slider -> the dashboard's state -> headline,
+  what-if line, editor grid (the shown system), current-point markers (anchor: the same
+  step on a bare inspector, above, in the same process).
 
 Run: ``python benchmarks/bench_widgets.py [--repeat N] [--num N]``.
 """
@@ -91,6 +94,15 @@ def bench_dashboard(system, repeat: int, num: int) -> dict:
         out["dashboard: explorer click -> inspector"] = median_ms(
             lambda i: click(dash.explorer.contour_plot, 400.0 - 9.0 * i, 0.03 * (i % 30)),
             repeat,
+        )
+        rr_values = [60.0 + 7.3 * i for i in range(repeat)]
+        out["dashboard: RR slider step -> state, headline, what-if, grid, map markers"] = median_ms(
+            lambda i: setattr(dash.inspector.rr_slider, "value", rr_values[i]), repeat
+        )
+        dash.inspector.stage = "Global"
+        hlt = [0.05 * (i + 1) for i in range(repeat)]
+        out["dashboard: HLT boost slider step (off the map's axes: + debounced sweep scheduled)"] = median_ms(
+            lambda i: setattr(dash.inspector.boost_slider, "value", hlt[i]), repeat
         )
         await asyncio.sleep(0.5)  # let the debounced sweep run once
         t0 = time.perf_counter()

@@ -266,6 +266,7 @@ def test_compare_row_becomes_the_current_system(dash):
     from twidgets.cms.scenarios import paper_table
 
     assert len(dash.compare.variants) == 9
+    assert dash.compare.variants[dash.compare.baseline].name == "PU 200"  # the system first loaded
     dash.compare.pick(8)
     ref = paper_table().iloc[8]
     assert headline_value(dash, "scaled-power") / 1e6 == pytest.approx(ref.power_MW, rel=1e-12)

@@ -80,5 +80,6 @@ def test_changes_against_a_baseline():
     assert format_change(20.46, 51.61) == "-60.4 %"
     assert format_change(0.843, 0.461, relative=False) == "+0.38"
     assert format_change(1.0, 1.0) == "±0"
+    assert format_change(51.6, 0.32) == "×161"
     assert format_change(1.0, 0.0) == ""
     assert format_change(math.nan, 1.0) == ""

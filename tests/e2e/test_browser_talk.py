@@ -86,6 +86,15 @@ def test_first_screen_at_projector_sizes(browser, app_server):
         assert no_horizontal_scroll(page), f"horizontal scroll at {width}x{height}"
         widths[width] = contour["width"]
     assert widths[2560] > widths[1280] * 1.3, widths
+    # the Compare tab: nine variants as bars
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.locator(".tw-tabs .lm-TabBar-tab", has_text="Compare").first.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.tw-compare-figure .barlayer .point path').length >= 9", timeout=60_000
+    )
+    page.wait_for_timeout(1000)
+    assert page.locator(".tw-compare-table tr").count() == 10
+    page.screenshot(path=str(SCREENSHOTS / "compare.png"))
     assert not page.page_errors, page.page_errors
     page.close()
 

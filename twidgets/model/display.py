@@ -214,8 +214,8 @@ def format_value(key: str, value: float) -> str:
 
 
 def format_change(value: float, baseline: float, unit: str = "", *, relative: bool = True) -> str:
-    """Change against a baseline: ``'+12.5 %'`` (relative), or ``'+0.031'`` (absolute, for
-    scores); ``'±0'`` when equal, ``''`` when undefined."""
+    """Change against a baseline: ``'+12.5 %'`` (relative; ``'×160'`` from ten-fold up), or
+    ``'+0.031'`` (absolute, for scores); ``'±0'`` when equal, ``''`` when undefined."""
     v, b = float(value), float(baseline)
     if not (math.isfinite(v) and math.isfinite(b)):
         return ""
@@ -225,6 +225,8 @@ def format_change(value: float, baseline: float, unit: str = "", *, relative: bo
         if b == 0:
             return ""
         pct = 100.0 * (v - b) / abs(b)
+        if abs(pct) >= 1000 and v / b > 0:
+            return f"×{format_number(v / b, 3)}"  # +15,900 % reads better as x160
         return f"{pct:+.3g} %"
     diff = v - b
     return f"{'+' if diff > 0 else '-'}{format_number(abs(diff), 2)}{(' ' + unit) if unit else ''}"

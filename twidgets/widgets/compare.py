@@ -40,7 +40,15 @@ class CompareView(widgets.VBox):
     current = traitlets.Int(-1, help="index of the row shown as the current system (-1: none)")
     baseline = traitlets.Int(0, help="index of the row the changes are measured against")
 
-    def __init__(self, variants=(), *, on_pick: Callable[[Variant], None] | None = None, seed: int = 0, **kwargs):
+    def __init__(
+        self,
+        variants=(),
+        *,
+        on_pick: Callable[[Variant], None] | None = None,
+        seed: int = 0,
+        baseline: int = 0,
+        **kwargs,
+    ):
         self.variants: list[Variant] = list(variants)
         self.on_pick = on_pick
         self.seed = seed
@@ -69,6 +77,7 @@ class CompareView(widgets.VBox):
         )
         super().__init__(children=[controls, self.message, self.box, self.table], **kwargs)
         self.add_class("twidgets-compare")
+        self.baseline = baseline
         self.observe(lambda _: self._draw(), names=["current", "baseline"])
         self._draw()
 
@@ -111,6 +120,7 @@ class CompareView(widgets.VBox):
         options = [(f"{i + 1}. {v.name}", i) for i, v in enumerate(self.variants)]
         if list(self.row_picker.options) != options:
             self.row_picker.options = options
+            self.row_picker.index = current if current is not None else base
         if current is not None:
             self.row_picker.index = current
             self.message.value = f"current: <b>{html.escape(self.variants[current].name)}</b>"

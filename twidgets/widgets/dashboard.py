@@ -23,14 +23,13 @@ import ipywidgets as widgets
 import traitlets
 
 from ..model import ParameterError, System, list_systems, load_system
-from ..model.display import format_value, label
 from ..model.registry import all_scenarios, study_for
 from .compare import CompareView
 from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer
 from .export import export_html
 from .flow import FlowView
-from .headline import headline_html, headline_numbers
+from .headline import headline_html, headline_numbers, whatif_html
 from .inspector import StageInspector
 from .share import ShareBar
 from .state import TABS, DashboardState, View
@@ -163,9 +162,10 @@ class Dashboard(QuietObservers, widgets.VBox):
             self._explorer_system(x, y), x, y, view.metric, scenarios=self.scenarios, **explorer_kw
         )
         self.flow = FlowView(state.evaluation())
-        self.compare = CompareView(
-            _default_variants(system) if variants is None else variants, on_pick=self._on_compare_pick, seed=state.seed
-        )
+        variants = _default_variants(system) if variants is None else list(variants)
+        # the Compare tab measures changes from the first row on the system first loaded
+        base_row = next((i for i, v in enumerate(variants) if v.system == system.name), 0)
+        self.compare = CompareView(variants, on_pick=self._on_compare_pick, seed=state.seed, baseline=base_row)
         self._build_header()
         self.message = widgets.HTML(self._messages_html(messages))
         self.message.add_class("tw-dashboard-message")
@@ -403,20 +403,5 @@ class Dashboard(QuietObservers, widgets.VBox):
         self.headline.value = headline_html(headline_numbers(st.evaluation()), base, title=st.title, baseline_name=name)
 
     def _render_whatif(self):
-        ov = self.state.overrides
-        if not ov:
-            self.whatif.value = (
-                '<span class="tw-whatif-none">No what-if values: the numbers are the system\'s own.</span>'
-            )
-            self.apply_button.disabled = self.reset_button.disabled = True
-            return
-        items = []
-        for key, value in ov.items():
-            was = self.state.system.param(key)
-            items.append(
-                f'<span class="tw-whatif-item" data-key="{html.escape(key)}" data-value="{float(value)!r}" '
-                f'title="{html.escape(key)}">{html.escape(label(key))} = {html.escape(format_value(key, value))} '
-                f"<small>(system: {html.escape(format_value(key, was))})</small></span>"
-            )
-        self.whatif.value = f"<b>What-if:</b> {''.join(items)}"
-        self.apply_button.disabled = self.reset_button.disabled = False
+        self.whatif.value = whatif_html(self.state.system, self.state.overrides)
+        self.apply_button.disabled = self.reset_button.disabled = not self.state.overrides

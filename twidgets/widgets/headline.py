@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 
 from ..model import Evaluation
-from ..model.display import format_change, format_quantity, label, stage_label
+from ..model.display import format_change, format_quantity, format_value, label, stage_label
 
-__all__ = ["Headline", "headline_numbers", "headline_html", "HEADLINE_CSS"]
+__all__ = ["Headline", "headline_numbers", "headline_html", "whatif_html", "HEADLINE_CSS"]
 
 
 @dataclass(frozen=True)
@@ -163,3 +163,19 @@ def headline_html(h: Headline, base: Headline | None = None, *, title: str = "",
         f" · power today {html.escape(format_quantity(h.power, 'W'))}{vs}</small></div>"
     )
     return f'<style>{HEADLINE_CSS}</style><div class="tw-headline-bar">{head}{"".join(items)}</div>'
+
+
+def whatif_html(system, overrides: dict) -> str:
+    """The what-if line: each override's display name, value and the system's own value
+    (``data-key`` / ``data-value`` carry the parameter and the full-precision number)."""
+    if not overrides:
+        return '<span class="tw-whatif-none">No what-if values: the numbers are the system\'s own.</span>'
+    items = []
+    for key, value in overrides.items():
+        was = system.param(key)
+        items.append(
+            f'<span class="tw-whatif-item" data-key="{html.escape(key)}" data-value="{float(value)!r}" '
+            f'title="{html.escape(key)}">{html.escape(label(key))} = {html.escape(format_value(key, value))} '
+            f"<small>(system: {html.escape(format_value(key, was))})</small></span>"
+        )
+    return f"<b>What-if:</b> {''.join(items)}"
