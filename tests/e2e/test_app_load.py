@@ -1,0 +1,80 @@
+"""Load test (issue 13 acceptance): ten pages opened together against ``twidgets app`` on localhost.
+
+Every page either draws every figure or gets the "full" page at once; none hangs; no page
+error; the server's kernels stay within the cap (plus the preheat pool) and each within the
+per-kernel memory figure below.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+import pytest
+from app_server import FIGURES_DRAWN, AppProcess, free_port
+
+PAGES = 10
+CAP = 3
+PREHEAT = 1
+#: Resident memory one app kernel may take (the dashboard with its figures, plus headroom).
+PER_KERNEL_MIB = 450
+#: How long any one page may take to settle (draw, or show the full page) on a loaded 2-core machine.
+SETTLE_S = 420
+
+SETTLED = "() => document.body !== null && (document.body.classList.contains('tw-full') || (" + FIGURES_DRAWN + ")())"
+
+
+@pytest.fixture(scope="module")
+def server():
+    args = ["--no-browser", "--port", str(free_port()), "--max-sessions", str(CAP), "--preheat", str(PREHEAT)]
+    app = AppProcess(args)
+    try:
+        app.wait_url()
+        yield app
+    finally:
+        app.stop()
+
+
+def _kernel_processes(server):
+    out = []
+    for p in psutil.Process(server.proc.pid).children(recursive=True):
+        try:
+            if any(w.endswith("ipykernel_launcher") for w in p.cmdline()):
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+@pytest.mark.slow
+def test_ten_pages_together_render_or_get_the_full_page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pages, errors = [], []
+    try:
+        for _ in range(PAGES):
+            page = context.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            pages.append(page)
+        for page in pages:  # all requests out before any page is waited for
+            page.goto(server.url, wait_until="commit", timeout=SETTLE_S * 1000)
+        peak_kernels, peak = 0, []
+        outcome = []
+        deadline = time.monotonic() + SETTLE_S
+        for page in pages:
+            left_ms = max(1000, int((deadline - time.monotonic()) * 1000))
+            page.wait_for_function(SETTLED, timeout=left_ms, polling=500)
+            outcome.append("full" if page.evaluate("() => document.body.classList.contains('tw-full')") else "app")
+            kernels = _kernel_processes(server)
+            if len(kernels) >= peak_kernels:
+                peak_kernels = len(kernels)
+                peak = [k.memory_info().rss / 2**20 for k in kernels]
+        rendered = outcome.count("app")
+        assert rendered >= 1 and rendered <= CAP, outcome
+        assert outcome.count("full") == PAGES - rendered
+        assert not errors, errors
+        # within the cap (visitors + the preheat pool), each kernel within the per-kernel figure
+        assert peak_kernels <= CAP + PREHEAT
+        assert max(peak) <= PER_KERNEL_MIB, f"kernel RSS (MiB): {peak}"
+        print(f"load test: {rendered} rendered, {PAGES - rendered} full; kernel RSS MiB {[round(m) for m in peak]}")
+    finally:
+        context.close()
