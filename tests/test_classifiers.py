@@ -108,6 +108,18 @@ def test_parametric_curve_and_integral_against_quad():
         assert efficiency_integral(c, lam) == pytest.approx(ref, rel=1e-6)
 
 
+def test_tabulated_integral_is_exact_against_quad():
+    """The measured curves' efficiency integral is computed piece by piece in closed form."""
+    for obj in l1t_objects("published"):
+        c = obj.curve
+        for lam in (1e-4, 0.01, 0.05, 0.3):
+            ref, _ = quad(lambda e: lam * np.exp(-lam * e) * c(e), c.e_min, c.e_max, limit=500, points=c.energy[1:-1])
+            assert efficiency_integral(c, lam) == pytest.approx(ref, rel=1e-10, abs=1e-300)
+    np.testing.assert_allclose(
+        efficiency_integral(c, np.array([0.01, 0.05])), [efficiency_integral(c, 0.01), efficiency_integral(c, 0.05)]
+    )
+
+
 @pytest.mark.parametrize("calibration", ["published", "parametric"])
 def test_calibration_reaches_target_or_the_closest_point(calibration):
     for obj in l1t_objects(calibration):

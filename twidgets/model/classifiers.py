@@ -61,8 +61,8 @@ def _flat(*arrays):
 def _weights(neg, pos):
     tot = neg + pos
     safe = np.where(tot > 0, tot, 1.0)
-    w0 = np.where(tot > 0, neg / safe, 0.5)
-    return w0, 1.0 - w0
+    # each fraction divided out on its own: 1 - w0 would round a tiny relevant share to 0
+    return np.where(tot > 0, neg / safe, 0.5), np.where(tot > 0, pos / safe, 0.5)
 
 
 def solve_sampled(null_sorted, pos_sorted, neg, pos, rho, boost=0.0):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
-from scipy.special import log_ndtr, ndtr
+from scipy.special import gammainc, log_ndtr, ndtr
 
 from .errors import ParameterError
 
@@ -120,9 +120,6 @@ class TabulatedCurve:
         return float(grid[idx])
 
 
-_GRID_POINTS = 4097
-
-
 def _parametric_integral(curve, lam):
     """Closed form of the efficiency integral for ``plateau * Phi((E - e50) / width)``.
 
@@ -146,31 +143,39 @@ def _parametric_integral(curve, lam):
     return curve.plateau * (boundary + inner)
 
 
-@lru_cache(maxsize=64)
-def _efficiency_grid(curve: TabulatedCurve) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed energy grid (GeV) of the Simpson rule over the curve's range, and eff there
-    multiplied by the rule's weights."""
-    e = np.linspace(curve.e_min, curve.e_max, _GRID_POINTS)
-    h = (e[-1] - e[0]) / (_GRID_POINTS - 1)
-    w = np.ones(_GRID_POINTS)
-    w[1:-1:2] = 4.0
-    w[2:-1:2] = 2.0
-    return e, curve(e) * w * (h / 3.0)
+def _tabulated_integral(curve: TabulatedCurve, lam: np.ndarray) -> np.ndarray:
+    """Exact efficiency integral of a PCHIP curve, piece by piece (vectorised over slopes).
+
+    On the piece ``[x_i, x_i + h_i]`` the curve is ``sum_m c_m (E - x_i)^m``, and::
+
+        int_0^h lam exp(-lam (x_i + t)) t^m dt = exp(-lam x_i) m! P(m + 1, lam h) / lam^m
+
+    with ``P`` the regularised lower incomplete gamma function (accurate for small
+    ``lam h``). PCHIP keeps each piece between its two measured efficiencies, all in
+    [0, 1], so the clip of :meth:`TabulatedCurve.__call__` never acts inside the range.
+    """
+    pp = curve._interp
+    x0 = np.asarray(pp.x[:-1], dtype=float)
+    h = np.diff(np.asarray(pp.x, dtype=float))
+    lam_col = np.where(lam > 0, lam, 1.0)[:, None]
+    total = np.zeros((lam.size, x0.size))
+    for m in range(4):  # pp.c[3 - m] multiplies (E - x_i)^m
+        total += pp.c[3 - m][None, :] * (math.factorial(m) * gammainc(m + 1, lam_col * h[None, :]) / lam_col**m)
+    out = (np.exp(-lam_col * x0[None, :]) * total).sum(axis=1)
+    return np.where(lam > 0, out, 0.0)
 
 
 def efficiency_integral(curve, slopes):
     """``integral_{e_min}^{e_max} lambda exp(-lambda E) eff(E) dE`` for each slope (vectorised).
 
-    Closed form for parametric curves; the composite Simpson rule on a fixed energy grid
-    for tabulated ones. Dimensionless.
+    Closed forms for both kinds: the error-function form for parametric curves, piece
+    by piece for the PCHIP pieces of tabulated ones. Dimensionless.
     """
     lam = np.atleast_1d(np.asarray(slopes, dtype=float))
     if isinstance(curve, ParametricCurve):
         out = _parametric_integral(curve, lam)
         return out if np.ndim(slopes) else float(out[0])
-    e, weighted_eff = _efficiency_grid(curve)
-    # sum_j lambda_i exp(-lambda_i e_j) eff_j w_j: one matrix product for all slopes
-    out = lam * (np.exp(-lam[:, None] * e[None, :]) @ weighted_eff)
+    out = _tabulated_integral(curve, lam)
     return out if np.ndim(slopes) else float(out[0])
 
 
@@ -191,7 +196,7 @@ def calibrate_slope(curve, rate: float, bounds: tuple[float, float]) -> float:
     if not 0 < rate < 1:
         raise ParameterError(f"calibration rate must be in (0, 1), got {rate}")
     # scan for the bracket of the largest solution (the integral is smooth and single-peaked in
-    # lambda); closed forms are cheap, a tabulated curve's Simpson rule is scanned more coarsely
+    # lambda, so a coarser scan of a tabulated curve's piecewise closed form brackets the same root)
     scan = 2001 if isinstance(curve, ParametricCurve) else 257
     grid = np.linspace(lo, hi, scan)[1:]  # exclude lambda = 0 (integral 0)
     vals = efficiency_integral(curve, grid) - rate
