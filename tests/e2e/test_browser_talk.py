@@ -86,6 +86,15 @@ def test_first_screen_at_projector_sizes(browser, app_server):
         assert no_horizontal_scroll(page), f"horizontal scroll at {width}x{height}"
         widths[width] = contour["width"]
     assert widths[2560] > widths[1280] * 1.3, widths
+    # the headline stays on screen while the page scrolls
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_timeout(800)
+    page.mouse.move(640, 600)
+    page.mouse.wheel(0, 700)
+    page.wait_for_timeout(800)
+    assert box(page, ".tw-contour .js-plotly-plot")["y"] < 0, "the page did not scroll"
+    assert inside(box(page, ".tw-headline-bar"), 1280, 720), "the headline scrolled away"
+    page.mouse.wheel(0, -2000)
     # the Compare tab: nine variants as bars
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.locator(".tw-tabs .lm-TabBar-tab", has_text="Compare").first.click()

@@ -41,6 +41,9 @@ EDITED = "edited"
 
 _LAYOUT_CSS = """<style>
 .twidgets-dashboard .tw-dash-top{position:sticky;top:0;z-index:20;background:#fff}
+/* the headline sticks to the page's scroller: the boxes between it and the page let it through */
+.twidgets-dashboard,.jp-OutputArea:has(> * .twidgets-dashboard),.jp-OutputArea-child:has(.twidgets-dashboard),
+.jp-OutputArea-output:has(.twidgets-dashboard){overflow:visible !important}
 .twidgets-dashboard .tw-whatif{font-size:13px}
 .twidgets-dashboard .tw-whatif .tw-whatif-item{background:#fff4d6;border:1px solid #e0c060;border-radius:3px;
  padding:1px 5px;margin-right:6px;white-space:nowrap}
@@ -161,6 +164,7 @@ class Dashboard(QuietObservers, widgets.VBox):
         self.explorer = SweepExplorer(
             self._explorer_system(x, y), x, y, view.metric, scenarios=self.scenarios, **explorer_kw
         )
+        self.explorer.follow_selection = True  # a click sets what-if values: the operating point moves there
         self.flow = FlowView(state.evaluation())
         variants = _default_variants(system) if variants is None else list(variants)
         # the Compare tab measures changes from the first row on the system first loaded
