@@ -152,8 +152,17 @@ def test_screenshots(dashboard):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
 
 
+def _scroll_to_top(page):
+    """Back to the top of the page (the dashboard's headline sticks to the top edge and would
+    cover a control scrolled under it)."""
+    page.mouse.move(700, 700)
+    page.mouse.wheel(0, -20_000)
+    page.wait_for_timeout(500)
+
+
 def test_slider_changes_f1_and_moves_threshold(dashboard, timings):
     page = dashboard
+    _scroll_to_top(page)
     f1_before = _text(page, ".twidgets-inspector .tw-f1")
     x_before, path_before = _threshold_x(page)
     handle = page.locator(".tw-rr-slider .noUi-handle")
@@ -191,6 +200,7 @@ def test_slider_changes_f1_and_moves_threshold(dashboard, timings):
 
 def test_clicking_the_contour_map_updates_the_inspector(dashboard):
     page = dashboard
+    _scroll_to_top(page)
     rr_before = float(_text(page, ".tw-rr-slider .widget-readout"))
     boost_before = float(_text(page, ".tw-boost-slider .widget-readout"))
     f1_before = _text(page, ".twidgets-inspector .tw-f1")
