@@ -70,7 +70,7 @@ ANCHOR_CELLS = [
 
 # arm: note when the key goes down, and when the histogram's revision and the F1 text change
 SLIDER_ARM = """() => {
-  const plot = document.querySelector('.tw-histogram .tw-plot');
+  const plot = document.querySelector('.tw-plot.tw-histogram');
   const f1 = document.querySelector('.twidgets-inspector .tw-f1');
   const s = {rev: plot.dataset.twRev, f1: f1.textContent, t0: null, plot: null, text: null};
   window.__twBench = s;

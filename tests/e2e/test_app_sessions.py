@@ -85,3 +85,18 @@ def test_closing_the_tab_releases_its_kernel(browser, server):
     # Voila's beacon shuts it down at once; the server's own check (no page connected for a
     # minute) is the fallback: both well within two minutes
     assert _wait_gone(server, kernel_id, timeout=120), f"kernel {kernel_id} still running after its tab closed"
+
+
+def test_a_deep_link_opens_its_system_in_a_preheated_kernel(browser, server):
+    """The pool's kernel ran the notebook before the visit; the link's system is still the one shown."""
+    assert server.wait_for_stderr(r"Kernel pool of app\.ipynb is filled", timeout=300)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server.url + "?system=cms-run3-pu60", wait_until="commit", timeout=180_000)
+        page.wait_for_function(PAGE_READY, timeout=180_000, polling=200)
+        picked = page.evaluate("() => document.querySelector('.tw-system-picker select').value")
+        assert picked == "System: cms-run3-pu60"  # the option's label
+        assert "cms-run3-pu60" in page.locator(".tw-headline-box").inner_text()
+    finally:
+        page.close()
+    assert any("Using pre-heated kernel" in line for line in server.stderr)
