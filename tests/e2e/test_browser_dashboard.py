@@ -166,6 +166,8 @@ def test_slider_changes_f1_and_moves_threshold(dashboard, timings):
     f1_before = _text(page, ".twidgets-inspector .tw-f1")
     x_before, path_before = _threshold_x(page)
     handle = page.locator(".tw-rr-slider .noUi-handle")
+    # the screenshots scrolled the page: bring the slider to mid-viewport, clear of the sticky headline
+    handle.evaluate("(e) => e.scrollIntoView({block: 'center'})")
     track = page.locator(".tw-rr-slider .noUi-base").bounding_box()
     box = handle.bounding_box()
     n_events = page.evaluate("() => window.__twEvents.length")
@@ -326,3 +328,22 @@ def test_figures_export_as_png_and_svg(dashboard):
     # the modebar's "download plot as a png" button is there
     page.locator(".tw-histogram .js-plotly-plot").hover()
     assert page.locator('.tw-histogram .modebar-btn[data-title="Download plot as a PNG"]').count() == 1
+
+
+def test_a_figure_drawn_in_a_hidden_tab_fills_its_width_when_shown(dashboard):
+    page = dashboard
+    width = "(sel) => { const e = document.querySelector(sel); return [e.offsetWidth, Number(e.querySelector('.main-svg').getAttribute('width'))]; }"
+    shown, drawn = page.evaluate(width, ".tw-flow")
+    assert shown == 0  # drawn while its tab was hidden
+    try:
+        page.locator(".lm-TabBar-tab", has_text="Flow").click()
+        page.wait_for_function(
+            "(sel) => { const e = document.querySelector(sel); return e.offsetWidth > 0"
+            " && Number(e.querySelector('.main-svg').getAttribute('width')) === e.offsetWidth; }",
+            arg=".tw-flow",
+            timeout=30_000,
+        )
+        shown, drawn = page.evaluate(width, ".tw-flow")
+        assert shown == drawn > 700
+    finally:
+        page.locator(".lm-TabBar-tab", has_text="Explore").click()
