@@ -1,8 +1,8 @@
 """Write the bundled configuration workbooks and curve tables into the top-level ``data/`` folder.
 
-Every number comes from the published model (see the package documentation): detector
-payloads per pile-up scenario, trigger stages, link and op efficiencies, years, the L1
-turn-on points. Run ``python scripts/make_data.py`` after changing any of them; the test
+Every number comes from the published model: the CMS configurations (detector payloads per
+pile-up scenario, trigger stages, link and op efficiencies, years) are described in
+:mod:`twidgets.cms.systems`, the L1 turn-on points are below. Run ``python scripts/make_data.py`` after changing any of them; the test
 suite checks that the committed files equal what this script writes.
 """
 
@@ -12,109 +12,8 @@ import argparse
 import csv
 from pathlib import Path
 
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-
-# (detector, category, Run 3 PU60, HL-LHC PU140, HL-LHC PU200) payloads in bytes per event
-DETECTORS = [
-    ("Inner Tracker", "Tracking", 436_667, 1_010_000, 1_440_000),
-    ("Outer Tracker PS", "Tracking", 206_667, 500_000, 720_000),
-    ("Outer Tracker 2S", "Tracking", 126_667, 300_000, 430_000),
-    ("Track Finder TPG", "Tracking", 10_000, 10_000, 10_000),
-    ("MIP Timing BTL", "Timing", 76_667, 170_000, 240_000),
-    ("MIP Timing ETL", "Timing", 136_667, 310_000, 440_000),
-    ("ECAL Barrel", "Calorimetry", 180_000, 420_000, 600_000),
-    ("HCAL Barrel", "Calorimetry", 240_000, 240_000, 240_000),
-    ("HCAL HO", "Calorimetry", 30_000, 30_000, 30_000),
-    ("HCAL HF", "Calorimetry", 60_000, 60_000, 60_000),
-    ("HGCAL", "Calorimetry", 0, 2_100_000, 3_000_000),
-    ("HGCAL TPG Stage1", "Calorimetry", 0, 110_000, 150_000),
-    ("HGCAL TPG Stage2", "Calorimetry", 0, 40_000, 50_000),
-    ("Muon DT", "Muon", 56_667, 110_000, 150_000),
-    ("Muon CSC", "Muon", 143_333, 330_000, 470_000),
-    ("Muon GEM GE1", "Muon", 667, 2_000, 3_000),
-    ("Muon GEM GE2", "Muon", 0, 1_000, 2_000),
-    ("Muon GEM ME0", "Muon", 26_667, 80_000, 120_000),
-    ("Muon RPC", "Muon", 10_000, 10_000, 10_000),
-]
-BUNCH_CROSSING_RATE = 40.0e6  # Hz
-DETECTOR_LINK = 2.22e-11  # J/bit
-TRIGGER_LINK = 2.5e-11  # J/bit
-LOW_POWER_LINK = 2.0e-12  # J/bit
-SMART_PIXEL_INNER_TRACKER = 662_400  # bytes
-L1_PAYLOAD = 260_000  # bytes
-L1_OP_EFFICIENCY = 0.003  # J/op
-HLT_OP_EFFICIENCY = 16.0  # J/op (one core-second at 16 W)
-HLT_RR = 100.0
-CATEGORIES = ["Tracking", "Timing", "Calorimetry", "Muon"]
-
-# name: (payload column, L1 RR, year, smart pixels, low-power links)
-SYSTEMS = {
-    "cms-run3-pu60": (0, 400.0, 2024, False, False),
-    "cms-hllhc-pu140": (1, 80.0, 2028, False, False),
-    "cms-hllhc-pu200": (2, 53.3, 2032, False, False),
-    "cms-hllhc-pu200-smartpx": (2, 53.3, 2032, True, False),
-    "cms-hllhc-pu200-smartpx-lowpower": (2, 53.3, 2032, True, True),
-}
-
-DETECTOR_HEADER = [
-    "Category",
-    "Detector",
-    "Data (bytes)",
-    "Sample Rate",
-    "Compression",
-    "Link Efficiency (J/bit)",
-    "Op Efficiency (J/op)",
-]
-TRIGGER_HEADER = [
-    "Name",
-    "Output",
-    "Data (bytes)",
-    "Reduction Ratio",
-    "Classifier",
-    "Skill mean",
-    "Skill variance",
-    "Link Efficiency (J/bit)",
-    "Op Efficiency (J/op)",
-    "Compression",
-    "Skill boost",
-    "Complexity",
-]
-
-
-def tables(column: int, l1_rr: float, year: int, smart: bool, low_power: bool):
-    """The three tables of one configuration as DataFrames."""
-    det_link = LOW_POWER_LINK if low_power else DETECTOR_LINK
-    cat_link = LOW_POWER_LINK if low_power else TRIGGER_LINK
-    det = []
-    for name, cat, *payloads in DETECTORS:
-        size = payloads[column]
-        if smart and name == "Inner Tracker":
-            size = SMART_PIXEL_INNER_TRACKER
-        det.append([cat, name, float(size), BUNCH_CROSSING_RATE, 0.0, det_link, 0.0])
-    trig = [[c, "Intermediate", 0.0, 1.0, "Dummy", None, None, cat_link, 0.0, 0.0, 0.0, None] for c in CATEGORIES]
-    trig += [
-        [
-            "Intermediate",
-            "Global",
-            float(L1_PAYLOAD),
-            l1_rr,
-            "L1T",
-            None,
-            None,
-            TRIGGER_LINK,
-            L1_OP_EFFICIENCY,
-            0.0,
-            0.0,
-            "l1t-linear",
-        ],
-        ["Global", "Disk", 0.0, HLT_RR, "Gaussian", 4.0, 1.0, TRIGGER_LINK, HLT_OP_EFFICIENCY, 0.0, 0.0, "hlt-cpu"],
-        ["Disk", None, 0.0, 1.0, "Dummy", None, None, TRIGGER_LINK, 0.0, 0.0, 0.0, None],
-    ]
-    return (pd.DataFrame(det, columns=DETECTOR_HEADER), pd.DataFrame(trig, columns=TRIGGER_HEADER), {"Year": year})
-
 
 # Digitised CMS L1 turn-on points (object: (energy GeV, efficiency) ...), the points the
 # published model interpolates; each object's rows in increasing energy.
@@ -273,6 +172,7 @@ def main(argv=None) -> None:
     import sys
 
     sys.path.insert(0, str(ROOT))
+    from twidgets.cms.systems import SYSTEMS, tables
     from twidgets.model.spec import System
 
     for name, spec in SYSTEMS.items():

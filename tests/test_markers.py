@@ -44,6 +44,15 @@ def test_selected_marker_is_opaque_and_in_the_legend(explorer):
     assert cur.marker.color not in ("rgba(0,0,0,0)", None)
 
 
+def test_a_click_moves_the_current_point_only_when_asked(explorer, pu200):
+    explorer.select(100.0, 0.6)
+    assert list(trace(explorer.contour, CURRENT_NAME).x) == [pu200.param(RR)]  # standalone: the system's point
+    explorer.follow_selection = True
+    sel = explorer.select(200.0, 0.3)
+    assert explorer.current == sel
+    assert list(trace(explorer.contour, CURRENT_NAME).x) == [sel[RR]]
+
+
 def test_axes_use_display_names(explorer):
     assert explorer.contour.layout.xaxis.title.text == "L1 reduction ratio"
     assert explorer.contour.layout.yaxis.title.text == "L1 skill boost"

@@ -105,3 +105,12 @@ def test_unknown_curve_object_is_named_with_the_registered_objects():
     )
     with pytest.raises(SpecError, match="unknown trigger object 'photon'.*jet, muon, egamma, tau"):
         twidgets.System.from_frames(s.detectors, s.stages, s.globals, curves=curves)
+
+
+def test_the_cms_package_describes_every_bundled_system():
+    from twidgets.cms import STUDY
+    from twidgets.cms.systems import DESCRIPTIONS, SYSTEMS
+
+    assert set(SYSTEMS) == set(DESCRIPTIONS) == set(twidgets.list_systems()) == set(STUDY.systems)
+    assert STUDY.axes == ("Intermediate.reduction_ratio", "Intermediate.skill_boost") and STUDY.stage == "Intermediate"
+    assert [s.name for s in STUDY.scenarios][0] == "Phase-1" and len(STUDY.variants()) == 9

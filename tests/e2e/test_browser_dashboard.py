@@ -152,11 +152,22 @@ def test_screenshots(dashboard):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
 
 
+def _scroll_to_top(page):
+    """Back to the top of the page (the dashboard's headline sticks to the top edge and would
+    cover a control scrolled under it)."""
+    page.mouse.move(700, 700)
+    page.mouse.wheel(0, -20_000)
+    page.wait_for_timeout(500)
+
+
 def test_slider_changes_f1_and_moves_threshold(dashboard, timings):
     page = dashboard
+    _scroll_to_top(page)
     f1_before = _text(page, ".twidgets-inspector .tw-f1")
     x_before, path_before = _threshold_x(page)
     handle = page.locator(".tw-rr-slider .noUi-handle")
+    # the screenshots scrolled the page: bring the slider to mid-viewport, clear of the sticky headline
+    handle.evaluate("(e) => e.scrollIntoView({block: 'center'})")
     track = page.locator(".tw-rr-slider .noUi-base").bounding_box()
     box = handle.bounding_box()
     n_events = page.evaluate("() => window.__twEvents.length")
@@ -191,6 +202,7 @@ def test_slider_changes_f1_and_moves_threshold(dashboard, timings):
 
 def test_clicking_the_contour_map_updates_the_inspector(dashboard):
     page = dashboard
+    _scroll_to_top(page)
     rr_before = float(_text(page, ".tw-rr-slider .widget-readout"))
     boost_before = float(_text(page, ".tw-boost-slider .widget-readout"))
     f1_before = _text(page, ".twidgets-inspector .tw-f1")
@@ -316,3 +328,22 @@ def test_figures_export_as_png_and_svg(dashboard):
     # the modebar's "download plot as a png" button is there
     page.locator(".tw-histogram .js-plotly-plot").hover()
     assert page.locator('.tw-histogram .modebar-btn[data-title="Download plot as a PNG"]').count() == 1
+
+
+def test_a_figure_drawn_in_a_hidden_tab_fills_its_width_when_shown(dashboard):
+    page = dashboard
+    width = "(sel) => { const e = document.querySelector(sel); return [e.offsetWidth, Number(e.querySelector('.main-svg').getAttribute('width'))]; }"
+    shown, drawn = page.evaluate(width, ".tw-flow")
+    assert shown == 0  # drawn while its tab was hidden
+    try:
+        page.locator(".lm-TabBar-tab", has_text="Flow").click()
+        page.wait_for_function(
+            "(sel) => { const e = document.querySelector(sel); return e.offsetWidth > 0"
+            " && Number(e.querySelector('.main-svg').getAttribute('width')) === e.offsetWidth; }",
+            arg=".tw-flow",
+            timeout=30_000,
+        )
+        shown, drawn = page.evaluate(width, ".tw-flow")
+        assert shown == drawn > 700
+    finally:
+        page.locator(".lm-TabBar-tab", has_text="Explore").click()

@@ -85,7 +85,8 @@ def test_dashboard_renders_in_jupyterlab(browser, lab, timings):
           await app.commands.execute('notebook:run-all-cells');
         }""")
         page.wait_for_selector(".twidgets-dashboard", timeout=180_000)
-        page.wait_for_selector(".twidgets-dashboard table.tw-detectors tr.tw-row", timeout=120_000)
+        # the grid is in the Design tab: rendered, hidden until the tab is chosen
+        page.wait_for_selector(".twidgets-dashboard table.tw-detectors tr.tw-row", state="attached", timeout=120_000)
         # every figure drawn with data, from the plotly.js twidgets' server extension serves, fetched once
         page.wait_for_function(
             "() => { const p = document.querySelectorAll('.twidgets-dashboard .tw-plot');"

@@ -164,6 +164,7 @@ class Dashboard(QuietObservers, widgets.VBox):
         self.explorer = SweepExplorer(
             self._explorer_system(x, y), x, y, view.metric, scenarios=self.scenarios, **explorer_kw
         )
+        self.explorer.follow_selection = True  # a click sets what-if values: the operating point moves there
         self.flow = FlowView(state.evaluation())
         variants = _default_variants(system) if variants is None else list(variants)
         # the Compare tab measures changes from the first row on the system first loaded

@@ -123,6 +123,9 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     current = traitlets.Dict(
         help="the operating point shown, {x param: value, y param: value}; empty: the system's own values"
     )
+    follow_selection = traitlets.Bool(
+        False, help="a click also moves the current operating point there (the dashboard's what-if values do)"
+    )
     result = traitlets.Any(None, read_only=True)
     status = traitlets.Unicode("")
 
@@ -355,6 +358,14 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             self.schedule()
 
     def _on_selected(self, change):
+        if self._marking:
+            return
+        if change["name"] == "selected" and change["new"] and self.follow_selection:
+            self._marking = True  # one draw for both markers
+            try:
+                self.current = dict(change["new"])
+            finally:
+                self._marking = False
         self._draw_selected()
 
     # ------------------------------------------------------------------ computing
@@ -362,6 +373,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         return (self.x, self.y, self.x_range, self.y_range, self.repeats, self.seed, id(self.system))
 
     _result_key = None
+    _marking = False
     #: Why the Pareto front says little ("" when it does not), set by each draw.
     front_note = ""
 
