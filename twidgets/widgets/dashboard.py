@@ -288,6 +288,7 @@ class Dashboard(QuietObservers, widgets.VBox):
 
     def export_html(self) -> str:
         """A self-contained HTML page of the headline and the figures (opens offline)."""
+        self._sync_flow(force=True)
         figures = [
             (self.explorer.contour.layout.title.text or "Map", self.explorer.contour),
             ("Pareto view", self.explorer.pareto),
@@ -359,7 +360,17 @@ class Dashboard(QuietObservers, widgets.VBox):
     def _on_compare_pick(self, variant):
         self.load(variant.load(), f"variant:{variant.name}")
 
+    def _sync_flow(self, force: bool = False) -> None:
+        """The Sankey follows the state while its tab is shown (or when ``force``); a hidden
+        Flow tab catches up when it is chosen, which keeps slider steps cheap."""
+        if force or list(TABS)[self.tabs.selected_index or 0] == "flow":
+            ev = self.state.evaluation()
+            if self.flow.evaluation is not ev:
+                self.flow.evaluation = ev
+
     def _on_view(self, change=None):
+        if change is not None and change.get("name") == "selected_index":
+            self._sync_flow()
         ex = self.explorer
         tab = list(TABS)[self.tabs.selected_index or 0]
         self.state.view = View(tab, self.inspector.stage, ex.x, ex.y, tuple(ex.x_range), tuple(ex.y_range), ex.metric)
@@ -388,7 +399,7 @@ class Dashboard(QuietObservers, widgets.VBox):
                 self.explorer.system = explorer_system
             axes = (self.explorer.x, self.explorer.y)
             self.explorer.current = {k: v for k, v in st.overrides.items() if k in axes}
-            self.flow.evaluation = st.evaluation()
+            self._sync_flow()
             value = st.source if st.source in [v for _, v in self.picker.options] else EDITED
             if value == EDITED and EDITED not in [v for _, v in self.picker.options]:
                 self.picker.options = [("(edited system)", EDITED)] + list(self.picker.options)
