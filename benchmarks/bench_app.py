@@ -121,21 +121,16 @@ class Server:
             except OSError:
                 time.sleep(0.2)
 
-    def pool_ready(self, timeout: float = 300) -> None:
-        """Wait until the preheat pool holds an executed kernel again."""
-        seen = sum("is filled with" in line for line in self.log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if sum("is filled with" in line for line in self.log) > seen:
-                time.sleep(1.0)  # the pool kernel finishes its last cell (waiting for a visitor)
-                return
-            time.sleep(0.2)
+    def filled(self) -> int:
+        """How many times Voila has reported its preheat pool full."""
+        return sum("is filled with" in line for line in self.log)
 
-    def pool_filled_once(self, timeout: float = 300) -> None:
+    def pool_ready(self, after: int, timeout: float = 300) -> None:
+        """Wait until the pool has been reported full more than ``after`` times (a fresh executed kernel)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not any("is filled with" in line for line in self.log):
+        while time.monotonic() < deadline and self.filled() <= after:
             time.sleep(0.2)
-        time.sleep(1.0)
+        time.sleep(1.0)  # the pool kernel finishes its last cell (waiting for a visitor)
 
     def kernels(self) -> int:
         n = 0
@@ -222,9 +217,11 @@ def med(values):
 
 def navigation(browser, server: Server, drawn: str, repeat: int, preheated: bool) -> dict:
     rows = []
+    filled = 0
     for _ in range(repeat):
         if preheated:
-            server.pool_ready() if rows else server.pool_filled_once()
+            server.pool_ready(after=filled)
+            filled = server.filled()  # counted before the visit: the refill after it is the next one
         r = visit(browser, server.url, drawn)
         r["page"].close()  # its kernel is released by the server within ~80 s; others start meanwhile
         rows.append(r)
