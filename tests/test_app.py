@@ -117,6 +117,7 @@ def test_voila_command_serves_only_the_app_notebook_hidden_capped_and_culled():
     assert "--VoilaConfiguration.preheat_kernel=True" in cmd and "--VoilaConfiguration.default_pool_size=2" in cmd
     assert "--SessionKernelManager.cull_idle_timeout=600" in cmd
     assert "--SessionKernelManager.cull_disconnected_timeout=60" in cmd
+    assert "--SessionKernelManager.cull_unconnected_timeout=300" in cmd
     assert "--SessionKernelManager.cull_interval=20" in cmd
     assert "--TwidgetsVoila.local_only=True" in cmd  # bound to loopback: foreign Host headers refused
     assert f"--VoilaConfiguration.template={app.TEMPLATE}" in cmd

@@ -123,23 +123,33 @@ def _fake_kernel(km, kid, idle_s, state="idle", connections=0):
         kernel_name="python3",
         kernel_spec=SimpleNamespace(metadata={}),
     )
-    km._kernel_connections[kid] = connections
+    km._kernel_connections[kid] = 0
+    for _ in range(connections):  # pages connecting, as Jupyter's websocket handler reports them
+        km.notify_connect(kid)
 
 
-def test_kernels_with_no_page_are_released_after_a_minute_open_idle_pages_after_ten():
-    km, shut = _manager(cull_disconnected_timeout=60, cull_idle_timeout=600, cull_connected=True)
-    _fake_kernel(km, "closed-tab", idle_s=61)
-    _fake_kernel(km, "closed-tab-recent", idle_s=30)
-    _fake_kernel(km, "closed-tab-but-executing", idle_s=300, state="busy")
+def test_kernels_whose_page_left_go_after_a_minute_never_connected_after_five_open_idle_after_ten():
+    km, shut = _manager(
+        cull_disconnected_timeout=60, cull_unconnected_timeout=300, cull_idle_timeout=600, cull_connected=True
+    )
     _fake_kernel(km, "open-tab", idle_s=300, connections=1)
     _fake_kernel(km, "open-tab-idle", idle_s=601, connections=1)
+    _fake_kernel(km, "tab-closed", idle_s=61, connections=1)  # connected, then its tab closes
+    _fake_kernel(km, "tab-closed-recent", idle_s=30, connections=1)
+    _fake_kernel(km, "never-connected-slow-page", idle_s=200)  # a page still loading on a busy server
+    _fake_kernel(km, "never-connected", idle_s=301)
+    _fake_kernel(km, "never-connected-but-executing", idle_s=900, state="busy")
 
     async def cull():
         for kid in list(km._kernels):
             await km.cull_kernel_if_idle(kid)
 
     asyncio.run(cull())
-    assert sorted(shut) == ["closed-tab", "open-tab-idle"]
+    assert sorted(shut) == ["never-connected", "open-tab-idle"]
+    km.notify_disconnect("tab-closed")  # the tabs close
+    km.notify_disconnect("tab-closed-recent")
+    asyncio.run(cull())
+    assert sorted(shut) == ["never-connected", "open-tab-idle", "tab-closed"]
 
 
 def test_visitor_sessions_do_not_count_the_pool_and_starts_past_the_cap_are_refused():

@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_SYSTEM",
     "CULL_IDLE_TIMEOUT",
     "CULL_DISCONNECTED_TIMEOUT",
+    "CULL_UNCONNECTED_TIMEOUT",
     "CULL_INTERVAL",
     "DEFAULT_PREHEAT",
     "default_max_sessions",
@@ -73,8 +74,10 @@ TEMPLATE = "twidgets"
 SYSTEM_ENV = "TWIDGETS_SYSTEM"
 #: A kernel whose page is open but unused for this long (seconds) is shut down.
 CULL_IDLE_TIMEOUT = 600
-#: A kernel no page is connected to (its tab closed) is shut down after this long (seconds).
+#: A kernel whose page has gone (its tab closed) is shut down after this long (seconds).
 CULL_DISCONNECTED_TIMEOUT = 60
+#: A kernel whose page never connected (left while loading; not a browser) is shut down after this long (seconds).
+CULL_UNCONNECTED_TIMEOUT = 300
 #: How often (seconds) kernels to shut down are looked for.
 CULL_INTERVAL = 20
 #: Executed kernels kept waiting for visitors when ``--preheat`` is not given.
@@ -225,6 +228,7 @@ def voila_command(
         f"--{km}.pool_size={preheat}",
         f"--{km}.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--{km}.cull_disconnected_timeout={CULL_DISCONNECTED_TIMEOUT}",
+        f"--{km}.cull_unconnected_timeout={CULL_UNCONNECTED_TIMEOUT}",
         f"--{km}.cull_interval={CULL_INTERVAL}",
         f"--{km}.cull_connected=True",
         f"--TwidgetsVoila.local_only={_is_loopback(host)}",

@@ -10,10 +10,10 @@ renders the notebook):
   cap gets the "full" page (HTTP 503, ``full.html`` of the app's template) at once instead of
   a kernel; a pool refill waits for a free slot instead of going over
   ``max_sessions + pool size`` kernels.
-* **kernels released quickly.** A kernel no page is connected to (its tab closed, or the
-  page never connected) is shut down after ``cull_disconnected_timeout`` seconds; a kernel
-  whose page is open but idle after ``cull_idle_timeout`` seconds (the page then says the
-  session ended and offers a reload).
+* **kernels released quickly.** A kernel whose page has gone (its tab closed) is shut down
+  after ``cull_disconnected_timeout`` seconds, one whose page never connected after
+  ``cull_unconnected_timeout``; a kernel whose page is open but idle after
+  ``cull_idle_timeout`` seconds (the page then says the session ended and offers a reload).
 * **no foreign requests.** A page request whose ``Origin`` is not the address it was sent to
   is refused (403), like Jupyter's websockets; the ``Host`` check is Jupyter's own
   (``allow_remote_access`` / ``local_hostnames`` in ``Voila.tornado_settings``).
@@ -62,10 +62,19 @@ class SessionKernelManager(AsyncMappingKernelManager):
         help="Seconds after which a kernel with no page connected (tab closed) and not executing is shut down.",
     )
 
+    cull_unconnected_timeout = Float(
+        300.0,
+        config=True,
+        help="Seconds after which a kernel whose page never connected (the visitor left while the page "
+        "loaded, or a client that is not a browser) and not executing is shut down; longer than "
+        "cull_disconnected_timeout because a page on a busy server may take minutes to connect.",
+    )
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._starting_visitors = 0
         self._starting_pool = 0
+        self._seen_connected: set[str] = set()  # kernels a page has connected to
 
     # ----------------------------------------------------------------------------- counting
     def ready_pool_kernels(self) -> int:
@@ -112,15 +121,26 @@ class SessionKernelManager(AsyncMappingKernelManager):
             self._starting_visitors -= 1
 
     # ------------------------------------------------------------------------------- culling
+    def notify_connect(self, kernel_id):
+        self._seen_connected.add(kernel_id)
+        super().notify_connect(kernel_id)
+
     async def cull_kernel_if_idle(self, kernel_id):
         kernel = self._kernels.get(kernel_id)
-        if kernel is not None and hasattr(kernel, "last_activity") and not self._kernel_connections.get(kernel_id, 0):
+        connected = self._kernel_connections.get(kernel_id, 0) > 0
+        if not connected and kernel is not None and hasattr(kernel, "last_activity"):
+            was_connected = kernel_id in self._seen_connected
+            limit = self.cull_disconnected_timeout if was_connected else self.cull_unconnected_timeout
             idle = _utcnow() - kernel.last_activity
             executing = getattr(kernel, "execution_state", None) == "busy"
-            if idle > timedelta(seconds=self.cull_disconnected_timeout) and not executing:
+            if idle > timedelta(seconds=limit) and not executing:
                 self.log.info(
-                    "Shutting down kernel %s: no page connected for %d s", kernel_id, int(idle.total_seconds())
+                    "Shutting down kernel %s: no page %s for %d s",
+                    kernel_id,
+                    "connected" if was_connected else "has connected",
+                    int(idle.total_seconds()),
                 )
+                self._seen_connected.discard(kernel_id)
                 await self.shutdown_kernel(kernel_id)
                 return
         await super().cull_kernel_if_idle(kernel_id)
