@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import math
+import pathlib
 
 import ipywidgets as widgets
 import traitlets
@@ -37,16 +38,10 @@ from .state import TABS, DashboardState, View
 
 __all__ = ["Dashboard", "picker_options", "load_choice", "EDITED"]
 
-_LAYOUT_CSS = """<style>
-.twidgets-dashboard .tw-dash-top{position:sticky;top:0;z-index:20;background:#fff}
-/* the headline sticks to the page's scroller: the boxes between it and the page let it through */
-.twidgets-dashboard,.jp-OutputArea:has(> * .twidgets-dashboard),.jp-OutputArea-child:has(.twidgets-dashboard),
-.jp-OutputArea-output:has(.twidgets-dashboard){overflow:visible !important}
-.twidgets-dashboard .tw-whatif{font-size:13px}
-.twidgets-dashboard .tw-whatif .tw-whatif-item{background:#fff4d6;border:1px solid #e0c060;border-radius:3px;
- padding:1px 5px;margin-right:6px;white-space:nowrap}
-.twidgets-dashboard .tw-dashboard-message .tw-error,.twidgets-dashboard .tw-dashboard-message .tw-warning{color:#b42318}
-</style>"""
+#: The dashboard's own layout rules (sticky headline, what-if chips), in a <style> block.
+_LAYOUT_CSS = (
+    f"<style>\n{(pathlib.Path(__file__).parent / 'static' / 'dashboard.css').read_text(encoding='utf-8')}</style>"
+)
 
 
 def _same_point(overrides: dict, selected: dict) -> bool:
