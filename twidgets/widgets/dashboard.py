@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import html
 import math
+import pathlib
 
 import ipywidgets as widgets
 import traitlets
 
-from ..model import ParameterError, System, list_systems, load_system
-from ..model.registry import all_scenarios, study_for
+from ..model import ParameterError, System, list_systems
+from ..model.registry import study_for
 from .compare import CompareView
 from .controls import QuietObservers, as_system
 from .explorer import DEFAULT_NUM, SweepExplorer
@@ -31,50 +32,16 @@ from .export import export_html
 from .flow import FlowView
 from .headline import headline_html, headline_numbers, whatif_html
 from .inspector import StageInspector
+from .picker import EDITED, load_choice, picker_options, scenarios_or_registered
 from .share import ShareBar
 from .state import TABS, DashboardState, View
 
 __all__ = ["Dashboard", "picker_options", "load_choice", "EDITED"]
 
-#: Picker value shown once the system was edited (no bundled system or scenario matches).
-EDITED = "edited"
-
-_LAYOUT_CSS = """<style>
-.twidgets-dashboard .tw-dash-top{position:sticky;top:0;z-index:20;background:#fff}
-/* the headline sticks to the page's scroller: the boxes between it and the page let it through */
-.twidgets-dashboard,.jp-OutputArea:has(> * .twidgets-dashboard),.jp-OutputArea-child:has(.twidgets-dashboard),
-.jp-OutputArea-output:has(.twidgets-dashboard){overflow:visible !important}
-.twidgets-dashboard .tw-whatif{font-size:13px}
-.twidgets-dashboard .tw-whatif .tw-whatif-item{background:#fff4d6;border:1px solid #e0c060;border-radius:3px;
- padding:1px 5px;margin-right:6px;white-space:nowrap}
-.twidgets-dashboard .tw-dashboard-message .tw-error,.twidgets-dashboard .tw-dashboard-message .tw-warning{color:#b42318}
-</style>"""
-
-
-def picker_options(scenarios=None) -> list[tuple[str, str]]:
-    """(label, value) of the system picker: ``system:<bundled name>`` then ``scenario:<name>``
-    for each of ``scenarios`` (default: every registered study's scenarios)."""
-    opts = [(f"System: {name}", f"system:{name}") for name in list_systems()]
-    opts += [(f"Scenario: {s.name}", f"scenario:{s.name}") for s in _scenarios(scenarios)]
-    return opts
-
-
-def _scenarios(scenarios=None) -> tuple:
-    return all_scenarios() if scenarios is None else tuple(scenarios)
-
-
-def load_choice(value: str, scenarios=None) -> System:
-    """The System a picker value stands for (a bundled system, or a scenario's ``load()``)."""
-    kind, _, name = value.partition(":")
-    if kind == "system":
-        return load_system(name)
-    if kind == "scenario":
-        for s in _scenarios(scenarios):
-            if s.name.lower() == name.lower():
-                return s.load()
-        names = ", ".join(s.name for s in _scenarios(scenarios))
-        raise ParameterError(f"no scenario {name!r}; scenarios: {names}")
-    raise ParameterError(f"unknown picker choice {value!r}; use 'system:<name>' or 'scenario:<name>'")
+#: The dashboard's own layout rules (sticky headline, what-if chips), in a <style> block.
+_LAYOUT_CSS = (
+    f"<style>\n{(pathlib.Path(__file__).parent / 'static' / 'dashboard.css').read_text(encoding='utf-8')}</style>"
+)
 
 
 def _same_point(overrides: dict, selected: dict) -> bool:
@@ -151,7 +118,7 @@ class Dashboard(QuietObservers, widgets.VBox):
         system = state.system
         self.editor = SystemEditor(state.shown_system())
         self.inspector = StageInspector(system, stage=view.stage or stage, seed=state.seed, overrides=state.overrides)
-        self.scenarios = _scenarios(scenarios)
+        self.scenarios = scenarios_or_registered(scenarios)
         study = study_for(system.name)
         axes = study.axes if study is not None and study.axes else (None, None)
         x = view.x or axes[0] or ""

@@ -13,21 +13,19 @@ seed analysis' figures, and the seed's scenarios are marked where they fall on t
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import html
-import math
-import time
 
 import ipywidgets as widgets
 import numpy as np
 import traitlets
 
 from ..model import ParameterError, System
-from ..model.display import axis_title, format_quantity, format_value
-from ..model.display import label as _name
 from ..model.registry import study_for
+from . import explorer_points as on_grid
 from .controls import QuietObservers, as_system
+from .debounce import Debouncer
+from .explorer_controls import CONTROL_NAMES, ExplorerControls
+from .explorer_draw import draw_map, draw_pareto
 from .explorer_figures import (
     CURRENT_MARKER,
     CURRENT_NAME,
@@ -35,6 +33,7 @@ from .explorer_figures import (
     METRIC_CHOICES,
     SELECTED_MARKER,
     SELECTED_NAME,
+    check_input,
     contour_figure,
     default_range,
     fallback_axes,
@@ -44,6 +43,7 @@ from .explorer_figures import (
     progress_chunk,
     snap,
 )
+from .explorer_text import NOTHING_SELECTED, csv_link_html, selected_html, sweep_status
 from .plot import Plot, PlotEvent, PlotFigure
 
 __all__ = [
@@ -61,19 +61,6 @@ __all__ = [
     "snap",
     "progress_chunk",
 ]
-
-_WRAP = widgets.Layout(flex_flow="row wrap", align_items="center")
-
-
-def _label(key: str) -> str:
-    return axis_title(key)
-
-
-def _running_loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 class SweepExplorer(QuietObservers, widgets.VBox):
@@ -152,7 +139,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             x, y = (study.axes if study is not None and study.axes else None) or fallback_axes(system)
         #: The named points marked on the map (fixed at construction: one trace each).
         self.scenarios = tuple(study.scenarios if study is not None else ()) if scenarios is None else tuple(scenarios)
-        self._pending = None
+        self._debounced = Debouncer(lambda: self.recompute())
         self._grids = (np.empty(0), np.empty(0))
         self._build_controls()
         super().__init__(children=self._layout_children(), **kwargs)
@@ -173,91 +160,18 @@ class SweepExplorer(QuietObservers, widgets.VBox):
 
     # ------------------------------------------------------------------ building
     def _build_controls(self):
-        style = {"description_width": "initial"}
-        self.x_picker = widgets.Dropdown(description="x", style=style)
-        self.x_picker.add_class("tw-x-param")
-        self.y_picker = widgets.Dropdown(description="y", style=style)
-        self.y_picker.add_class("tw-y-param")
-        small = widgets.Layout(width="150px")
-        self.x_start = widgets.FloatText(description="from", layout=small, style=style)
-        self.x_stop = widgets.FloatText(description="to", layout=small, style=style)
-        self.x_num = widgets.BoundedIntText(min=2, max=401, description="points", layout=small, style=style)
-        self.y_start = widgets.FloatText(description="from", layout=small, style=style)
-        self.y_stop = widgets.FloatText(description="to", layout=small, style=style)
-        self.y_num = widgets.BoundedIntText(min=2, max=401, description="points", layout=small, style=style)
-        for w, cls in (
-            (self.x_start, "tw-x-start"),
-            (self.x_stop, "tw-x-stop"),
-            (self.x_num, "tw-x-num"),
-            (self.y_start, "tw-y-start"),
-            (self.y_stop, "tw-y-stop"),
-            (self.y_num, "tw-y-num"),
-        ):
-            w.add_class(cls)
-        self.metric_picker = widgets.Dropdown(
-            options=[(v[0], k) for k, v in METRIC_CHOICES.items()], description="Metric", style=style
-        )
-        self.metric_picker.add_class("tw-metric")
-        self.sigma_input = widgets.BoundedFloatText(
-            min=0.0,
-            max=50.0,
-            step=0.5,
-            description="Smoothing sigma",
-            layout=widgets.Layout(width="180px"),
-            style=style,
-        )
-        self.sigma_input.add_class("tw-sigma")
-        self.repeats_input = widgets.BoundedIntText(
-            min=1, max=50, description="Repeats", layout=widgets.Layout(width="140px"), style=style
-        )
-        self.repeats_input.add_class("tw-repeats")
-        self.progress = widgets.IntProgress(min=0, max=1, value=0, layout=widgets.Layout(width="90px"))
-        self.progress.add_class("tw-progress")
-        self.status_html = widgets.HTML()
-        self.status_html.add_class("tw-status")
-        self.selected_html = widgets.HTML("click the map to pick a point")
-        self.selected_html.add_class("tw-selected")
-        self.download = widgets.HTML()
-        self.download.add_class("tw-download-csv")
-
-        contour = contour_figure(self.scenarios)
-        self.contour_plot = Plot(contour)
+        self.controls = ExplorerControls(self._from_control)
+        for name in CONTROL_NAMES:  # each control stays reachable as explorer.<name>
+            setattr(self, name, getattr(self.controls, name))
+        self.contour_plot = Plot(contour_figure(self.scenarios))
         self.contour_plot.add_class("tw-contour")
-        pareto = pareto_figure()
-        self.pareto_plot = Plot(pareto)
+        self.pareto_plot = Plot(pareto_figure())
         self.pareto_plot.add_class("tw-pareto")
         self.contour_plot.on_click(self._on_click)
         self.pareto_plot.on_click(self._on_pareto_click)
 
-        self.x_picker.observe(lambda c: self._from_control("x", c["new"]), names="value")
-        self.y_picker.observe(lambda c: self._from_control("y", c["new"]), names="value")
-        for w in (self.x_start, self.x_stop, self.x_num):
-            w.observe(
-                lambda c: self._from_control("x_range", (self.x_start.value, self.x_stop.value, self.x_num.value)),
-                names="value",
-            )
-        for w in (self.y_start, self.y_stop, self.y_num):
-            w.observe(
-                lambda c: self._from_control("y_range", (self.y_start.value, self.y_stop.value, self.y_num.value)),
-                names="value",
-            )
-        self.metric_picker.observe(lambda c: self._from_control("metric", c["new"]), names="value")
-        self.sigma_input.observe(lambda c: self._from_control("sigma", c["new"]), names="value")
-        self.repeats_input.observe(lambda c: self._from_control("repeats", c["new"]), names="value")
-
     def _layout_children(self):
-        ranges = widgets.VBox(
-            [
-                widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num], layout=_WRAP),
-                widgets.HBox([self.y_picker, self.y_start, self.y_stop, self.y_num], layout=_WRAP),
-                widgets.HBox([self.sigma_input, self.repeats_input], layout=_WRAP),
-            ]
-        )
-        # the axes and ranges fold away so the map sits in the first screen of a projector
-        self.ranges = widgets.Accordion(children=[ranges], titles=("Axes, ranges, smoothing",), selected_index=None)
-        self.ranges.add_class("tw-ranges")
-        top = widgets.HBox([self.metric_picker, self.progress, self.status_html, self.download], layout=_WRAP)
-        return [top, self.ranges, self.contour_plot, self.selected_html, self.pareto_plot]
+        return [self.controls.top_row(), self.ranges, self.contour_plot, self.selected_html, self.pareto_plot]
 
     @property
     def contour(self) -> PlotFigure:
@@ -271,46 +185,24 @@ class SweepExplorer(QuietObservers, widgets.VBox):
 
     def _controls_from_traits(self):
         with self._hold():
-            params = self.system.parameters()
-            self.x_picker.options = [(_name(p), p) for p in params]
-            self.y_picker.options = [(_name(p), p) for p in params]
-            self.x_picker.value, self.y_picker.value = self.x, self.y
-            self.x_start.value, self.x_stop.value, self.x_num.value = self.x_range
-            self.y_start.value, self.y_stop.value, self.y_num.value = self.y_range
-            self.metric_picker.value = self.metric
-            self.sigma_input.value = self.sigma
-            self.repeats_input.value = self.repeats
+            self.controls.show(
+                self.system.parameters(),
+                self.x,
+                self.y,
+                self.x_range,
+                self.y_range,
+                self.metric,
+                self.sigma,
+                self.repeats,
+            )
 
     # ------------------------------------------------------------------ validation
-    @traitlets.validate("x", "y")
-    def _valid_param(self, proposal):
-        key = proposal["value"]
-        if self.system is not None and key not in self.system.parameters():
-            raise traitlets.TraitError(
-                f"{key!r} is not a numeric parameter of the system; e.g. {', '.join(self.system.parameters()[:4])}, ..."
-            )
-        return key
-
-    @traitlets.validate("x_range", "y_range")
-    def _valid_range(self, proposal):
-        start, stop, num = proposal["value"]
-        if not (math.isfinite(start) and math.isfinite(stop)):
-            raise traitlets.TraitError(f"{proposal['trait'].name}: start and stop must be finite numbers")
-        if num < 2:
-            raise traitlets.TraitError(f"{proposal['trait'].name}: at least 2 points, got {num}")
-        return (float(start), float(stop), int(num))
-
-    @traitlets.validate("sigma")
-    def _valid_sigma(self, proposal):
-        if not proposal["value"] >= 0:
-            raise traitlets.TraitError(f"sigma must be >= 0 grid cells, got {proposal['value']!r}")
-        return proposal["value"]
-
-    @traitlets.validate("repeats")
-    def _valid_repeats(self, proposal):
-        if proposal["value"] < 1:
-            raise traitlets.TraitError(f"repeats must be >= 1, got {proposal['value']!r}")
-        return proposal["value"]
+    @traitlets.validate("x", "y", "x_range", "y_range", "sigma", "repeats")
+    def _valid_input(self, proposal):
+        try:
+            return check_input(proposal["trait"].name, proposal["value"], self.system)
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ reactions
     def _from_control(self, name, value):
@@ -319,7 +211,7 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         try:
             setattr(self, name, value)
         except traitlets.TraitError as exc:
-            self._show_error(str(exc))
+            self._say(str(exc), error=True)
 
     def _on_axis_param(self, change):
         if self._quiet:
@@ -380,137 +272,64 @@ class SweepExplorer(QuietObservers, widgets.VBox):
     def schedule(self):
         """Recompute after ``debounce`` seconds (restarting the wait on every call) when an
         asyncio loop runs (a kernel); otherwise, or with ``debounce == 0``, right now."""
-        loop = _running_loop()
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
-        if self.debounce <= 0 or loop is None:
-            self.recompute()
-            return
-        self.status = "waiting for more changes..."
-        self.status_html.value = html.escape(self.status)
-        self._pending = loop.call_later(self.debounce, self._run_pending)
-
-    def _run_pending(self):
-        self._pending = None
-        self.recompute()
+        if self._debounced(self.debounce):
+            self._say("waiting for more changes...")
 
     def _progress(self, done, total):
         self.progress.max = max(int(total), 1)
         self.progress.value = min(int(done), self.progress.max)
-        self.status = f"computing: {done}/{total} points"
-        self.status_html.value = html.escape(self.status)
+        self._say(f"computing: {done}/{total} points")
 
     def recompute(self):
         """Run the sweep now and redraw (what the debounced schedule eventually calls)."""
-        from ..model.sweep import sweep
-
         if self.x == self.y:
-            self._show_error(f"x and y are the same parameter ({self.x}); pick two different ones")
+            self._say(f"x and y are the same parameter ({self.x}); pick two different ones", error=True)
             return
         xs, ys = grid(*self.x_range), grid(*self.y_range)
-        metrics = tuple(METRIC_CHOICES)  # one vectorised evaluation yields them all: switching is free
-        self.status = f"computing {xs.size} x {ys.size} points..."
-        self.status_html.value = html.escape(self.status)
-        t0 = time.perf_counter()
+        self._say(f"computing {xs.size} x {ys.size} points...")
         try:
-            result = sweep(
-                self.system,
-                {self.x: xs, self.y: ys},
-                metrics=list(metrics),
-                seed=self.seed,
-                repeats=self.repeats,
-                progress=self._progress,
-                chunk_size=progress_chunk(xs.size * ys.size),
+            result, elapsed = on_grid.sweep_grid(
+                self.system, self.x, self.y, xs, ys, seed=self.seed, repeats=self.repeats, progress=self._progress
             )
         except (ParameterError, ValueError) as exc:
-            self._show_error(str(exc))
+            self._say(str(exc), error=True)
             return
-        elapsed = time.perf_counter() - t0
         self._grids = (xs, ys)
         self.set_trait("result", result)
         self._result_key = self._key()
         # keep the selection on the new grid when it still lies inside it
         if self.selected:
             sel = self.selected
-            if set(sel) == {self.x, self.y} and self._inside(sel[self.x], xs) and self._inside(sel[self.y], ys):
+            if set(sel) == {self.x, self.y} and on_grid.inside(sel[self.x], xs) and on_grid.inside(sel[self.y], ys):
                 self.select(sel[self.x], sel[self.y])
             else:
                 self.selected = {}
         self._draw()
-        took = f"{elapsed:.2f} s" if elapsed >= 1 else f"{elapsed * 1e3:.0f} ms"
-        reps = f", mean of {self.repeats} seeds" if self.repeats > 1 else ""
-        self.status = f"{xs.size} x {ys.size} points{reps} in {took}"
-        self.status_html.value = html.escape(self.status)
+        self._say(sweep_status(xs.size, ys.size, self.repeats, elapsed))
         self._update_download()
 
-    @staticmethod
-    def _inside(v, values):
-        lo, hi = float(np.min(values)), float(np.max(values))
-        return lo <= float(v) <= hi
-
-    def _show_error(self, text):
+    def _say(self, text: str, error: bool = False):
+        """Show ``text`` on the status line (as an error when ``error``)."""
         self.status = text
-        self.status_html.value = f'<span class="tw-error">{html.escape(text)}</span>'
+        shown = html.escape(text)
+        self.status_html.value = f'<span class="tw-error">{shown}</span>' if error else shown
 
     def z(self) -> np.ndarray:
         """The shown map: the metric (smoothed when sigma > 0), shaped (len(x grid), len(y grid))."""
-        r = self.result
-        if r is None:
+        if self.result is None:
             raise ParameterError("no sweep computed yet")
-        return np.asarray(r.smoothed(self.metric, self.sigma) if self.sigma > 0 else r.metric(self.metric))
+        return on_grid.metric_map(self.result, self.metric, self.sigma)
 
     # ------------------------------------------------------------------ drawing
     def _draw(self):
         xs, ys = self._grids
-        label, factor, unit = METRIC_CHOICES[self.metric]
-        z = self.z() * factor
-        fig = self.contour
-        title = f"{label}{f' ({unit})' if unit else ''}"
-        if self.sigma > 0:
-            title += f", smoothed (sigma {self.sigma:g})"
-        with fig.batch_update():
-            fig.data[0].update(
-                x=xs.tolist(), y=ys.tolist(), z=z.T.tolist(), colorbar=dict(title=f"{label} {unit}".strip())
-            )
-            for trace, scen in zip(fig.data[1 : 1 + len(self.scenarios)], self.scenarios):
-                px, py = self._scenario_point(scen, xs, ys)
-                trace.x, trace.y = ([px], [py]) if px is not None else ([], [])
-            fig.layout.title = title
-            fig.layout.xaxis.title = _label(self.x)
-            fig.layout.yaxis.title = _label(self.y)
-            fig.layout.xaxis.autorange = "reversed" if self.x.endswith(".reduction_ratio") else True
-            fig.layout.yaxis.autorange = "reversed" if self.y.endswith(".reduction_ratio") else True
-        r = self.result
-        power = np.asarray(r.metric("scaled_power")) / 1e6
-        f1 = np.asarray(r.metric("f1"))
-        # ties (grid points with equal power and F1) resolved: one point each on the front
-        front = r.pareto(x="scaled_power", y="f1").drop_duplicates(subset=["scaled_power", "f1"])
-        front = front.reset_index(drop=True)
-        note = front_note(
-            front[["scaled_power", "f1"]],
-            float(np.nanmax(power) - np.nanmin(power)) * 1e6,
-            float(np.nanmax(f1) - np.nanmin(f1)),
-        )
-        with self.pareto.batch_update():
-            self.pareto.data[0].update(x=power.ravel().tolist(), y=f1.ravel().tolist())
-            self.pareto.data[1].update(
-                x=(np.asarray(front["scaled_power"]) / 1e6).tolist(), y=np.asarray(front["f1"]).tolist()
-            )
-            self.pareto.layout.title = "Pareto front: scaled power vs F1" + (f" ({note})" if note else "")
+        z = self.z() * METRIC_CHOICES[self.metric][1]
+        draw_map(self.contour, xs, ys, z, self.x, self.y, self.metric, self.sigma, self.scenarios)
+        power, f1, front, note = on_grid.pareto_points(self.result)
+        draw_pareto(self.pareto, power, f1, front, note)
         self.front_note = note
         self._front = front
         self._draw_selected()
-
-    def _scenario_point(self, scen, xs, ys):
-        """Where a scenario sits on the map: its override values of both axes, if inside."""
-        ov = scen.overrides
-        px, py = ov.get(self.x), ov.get(self.y)
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (px, py)):
-            return None, None
-        if self._inside(px, xs) and self._inside(py, ys):
-            return float(px), float(py)
-        return None, None
 
     def current_point(self) -> tuple[float, float]:
         """The operating point shown (x, y): :attr:`current` where it names the axes, else
@@ -520,72 +339,30 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         y = float(cur[self.y]) if self.y in cur else float(self.system.param(self.y))
         return x, y
 
-    def _draw_current(self):
-        from ..model import evaluate
-
-        xs, ys = self._grids
-        cx, cy = self.current_point()
-        inside = xs.size and self._inside(cx, xs) and self._inside(cy, ys)
-        point = ([cx], [cy]) if inside else ([], [])
-        with self.contour.batch_update():
-            self.contour.data[-2].update(x=point[0], y=point[1])
-        if inside:
-            ev = evaluate(self.system, {self.x: cx, self.y: cy}, seed=self.seed)
-            ppoint = ([float(ev.scaled_power) / 1e6], [float(ev.f1)])
-        else:
-            ppoint = ([], [])
-        with self.pareto.batch_update():
-            self.pareto.data[2].update(x=ppoint[0], y=ppoint[1])
-
     def _draw_selected(self):
-        # one batch per figure: each figure reaches the browser once, with both markers
+        """Both markers (current operating point, selected grid point) on both figures and
+        the read-out; one batch per figure: each reaches the browser once."""
         with self.contour.batch_update(), self.pareto.batch_update():
-            self._draw_markers()
-
-    def _draw_markers(self):
-        sel = self.selected
-        marker = self.contour.data[-1]
-        if self.result is not None:
-            self._draw_current()
-        if not sel or self.result is None or set(sel) != {self.x, self.y}:
-            with self.contour.batch_update():
-                marker.x, marker.y = [], []
-            with self.pareto.batch_update():
-                self.pareto.data[3].update(x=[], y=[])
-            self.selected_html.value = "click the map to pick a point"
-            return
-        xs, ys = self._grids
-        ix, iy = snap(xs, sel[self.x]), snap(ys, sel[self.y])
-        label, factor, unit = METRIC_CHOICES[self.metric]
-        value = float(self.z()[ix, iy]) * factor
-        r = self.result
-        spread = ""
-        if r.repeats > 1:
-            sd = float(np.asarray(r.spread(self.metric))[ix, iy]) * factor
-            spread = f' &plusmn; <span class="tw-selected-spread" data-value="{sd!r}">{sd:.2g}</span>'
-        power = float(np.asarray(r.metric("scaled_power"))[ix, iy])
-        f1 = float(np.asarray(r.metric("f1"))[ix, iy])
-        with self.contour.batch_update():
-            marker.x, marker.y = [float(xs[ix])], [float(ys[iy])]
-        with self.pareto.batch_update():
-            self.pareto.data[3].update(x=[power / 1e6], y=[f1])
-        self.selected_html.value = (
-            f'selected: <span class="tw-selected-x" data-value="{float(xs[ix])!r}">{html.escape(_name(self.x))} = '
-            f"{html.escape(format_value(self.x, xs[ix]))}</span>, "
-            f'<span class="tw-selected-y" data-value="{float(ys[iy])!r}">{html.escape(_name(self.y))} = '
-            f"{html.escape(format_value(self.y, ys[iy]))}</span>; "
-            f'{label} <span class="tw-selected-value" data-value="{value!r}">{value:.4g}</span>{spread} {unit}; '
-            f"scaled power {html.escape(format_quantity(power, 'W'))}, F1 {f1:.3f}"
-        )
+            sel, r = self.selected, self.result
+            if r is not None:
+                xs, ys = self._grids
+                cx, cy = self.current_point()
+                shown = bool(xs.size) and on_grid.inside(cx, xs) and on_grid.inside(cy, ys)
+                self.contour.data[-2].update(on_grid.marker_xy((cx, cy) if shown else None))
+                on_pareto = on_grid.operating_point(self.system, {self.x: cx, self.y: cy}, self.seed) if shown else None
+                self.pareto.data[2].update(on_grid.marker_xy(on_pareto))
+            if not sel or r is None or set(sel) != {self.x, self.y}:
+                self.contour.data[-1].update(on_grid.marker_xy(None))
+                self.pareto.data[3].update(on_grid.marker_xy(None))
+                self.selected_html.value = NOTHING_SELECTED
+                return
+            p = on_grid.grid_point(r, self.metric, self.sigma, *self._grids, sel[self.x], sel[self.y])
+            self.contour.data[-1].update(on_grid.marker_xy((p.x, p.y)))
+            self.pareto.data[3].update(on_grid.marker_xy((p.power / 1e6, p.f1)))
+            self.selected_html.value = selected_html(self.x, self.y, self.metric, p)
 
     def _update_download(self):
-        csv = self.result.to_dataframe().to_csv(index=False)
-        payload = base64.b64encode(csv.encode()).decode("ascii")
-        name = f"sweep_{self.x}_{self.y}.csv".replace(" ", "_")
-        self.download.value = (
-            f'<a class="tw-download-link" download="{html.escape(name)}" '
-            f'href="data:text/csv;base64,{payload}">Download CSV</a>'
-        )
+        self.download.value = csv_link_html(self.result.to_dataframe().to_csv(index=False), self.x, self.y)
 
     # ------------------------------------------------------------------ clicking
     def select(self, x_value: float, y_value: float) -> dict:
@@ -612,11 +389,4 @@ class SweepExplorer(QuietObservers, widgets.VBox):
         points = [p for p in event.on_trace(0, 1) if isinstance(p.index, int)]
         if not points or self.result is None:
             return
-        point = points[0]
-        if point.trace == 1:
-            row = self._front.iloc[point.index]
-            self.select(row[self.x], row[self.y])
-        else:
-            xs, ys = self._grids
-            ix, iy = np.unravel_index(point.index, (xs.size, ys.size))
-            self.select(xs[ix], ys[iy])
+        self.select(*on_grid.pareto_pick(points[0].trace, points[0].index, self._front, *self._grids, self.x, self.y))

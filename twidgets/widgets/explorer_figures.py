@@ -28,6 +28,7 @@ __all__ = [
     "front_note",
     "contour_figure",
     "pareto_figure",
+    "check_input",
 ]
 
 #: Metrics the explorer offers: key -> (label, display factor, unit).
@@ -210,3 +211,26 @@ def pareto_figure() -> go.Figure:
         ),
     )
     return pareto
+
+
+def check_input(name: str, value, system: System | None):
+    """``value`` of the explorer's input ``name`` (``x``, ``y``, ``x_range``, ``y_range``,
+    ``sigma``, ``repeats``), normalised; a ValueError says what is wrong with it."""
+    if name in ("x", "y"):
+        if system is not None and value not in system.parameters():
+            raise ValueError(
+                f"{value!r} is not a numeric parameter of the system; e.g. {', '.join(system.parameters()[:4])}, ..."
+            )
+        return value
+    if name in ("x_range", "y_range"):
+        start, stop, num = value
+        if not (np.isfinite(start) and np.isfinite(stop)):
+            raise ValueError(f"{name}: start and stop must be finite numbers")
+        if num < 2:
+            raise ValueError(f"{name}: at least 2 points, got {num}")
+        return (float(start), float(stop), int(num))
+    if name == "sigma" and not value >= 0:
+        raise ValueError(f"sigma must be >= 0 grid cells, got {value!r}")
+    if name == "repeats" and value < 1:
+        raise ValueError(f"repeats must be >= 1, got {value!r}")
+    return value

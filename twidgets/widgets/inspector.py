@@ -18,22 +18,22 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
-import plotly.graph_objects as go
 import traitlets
 
 from ..model import Evaluation, ParameterError, System, evaluate
-from ..model.display import label, quantity, stage_label
+from ..model.display import label, quantity
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from ..model.registry import study_for
 from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
 from .histograms import DEFAULT_BINS, bin_scores
+from .inspector_choices import clean_overrides, log_bounds, stage_choices
+from .inspector_figures import histogram_figure, histogram_title, threshold_line
 from .panels import confusion_html, headline_html, stage_html
 from .plot import Plot, PlotFigure
 
 __all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides"]
 
-#: The system a widget loads when it is given none.
-
+#: Quantities of the shown stage that the number panels read.
 _STAGE_QUANTITIES = (
     "input_rate",
     "output_rate",
@@ -45,54 +45,6 @@ _STAGE_QUANTITIES = (
     "cumulative_energy_per_event",
     "contingency",
 )
-_NULL_COLOUR = "#1f77b4"
-_POS_COLOUR = "#d62728"
-
-
-def stage_choices(system: System) -> list[tuple[str, str]]:
-    """(label, stage name) for a picker: selecting stages first, pass-through (Dummy) ones after."""
-    stages = [system.node(n) for n in system.stage_names]
-    ordered = [n for n in stages if n.classifier != "Dummy"] + [n for n in stages if n.classifier == "Dummy"]
-    return [
-        (
-            f"{stage_label(n.name)} ({n.classifier})"
-            if stage_label(n.name) == n.name
-            else f"{stage_label(n.name)}: {n.name} ({n.classifier})",
-            n.name,
-        )
-        for n in ordered
-    ]
-
-
-def clean_overrides(old: System | None, new: System, overrides: dict) -> dict:
-    """The overrides that still make sense after the system changed from ``old`` to ``new``.
-
-    An override is dropped when its node no longer exists, or when the edit changed the
-    very parameter it overrides (the edit wins: the user just typed that value).
-    """
-    kept = {}
-    for key, value in overrides.items():
-        try:
-            now = new.param(key)
-        except (ParameterError, ValueError):
-            continue
-        if old is not None:
-            try:
-                before = old.param(key)
-            except (ParameterError, ValueError):
-                before = None
-            if before != now and not (
-                isinstance(before, float) and isinstance(now, float) and math.isnan(before) and math.isnan(now)
-            ):
-                continue
-        kept[key] = value
-    return kept
-
-
-def _log_bounds(value: float, low_exp: float = 0.0) -> tuple[float, float]:
-    """Exponent range (base 10) of a reduction-ratio slider that holds ``value`` comfortably."""
-    top = max(3.0, math.ceil(math.log10(max(value, 1.0)) + 1.0))
-    return low_exp, top
 
 
 class StageInspector(QuietObservers, widgets.VBox):
@@ -204,21 +156,7 @@ class StageInspector(QuietObservers, widgets.VBox):
             style={"description_width": "initial"},
         )
         self.scale_slider.add_class("tw-scale-slider")
-        figure = go.Figure(
-            data=[
-                go.Bar(name="irrelevant", x=[], y=[], marker_color=_NULL_COLOUR, opacity=0.6),
-                go.Bar(name="relevant", x=[], y=[], marker_color=_POS_COLOUR, opacity=0.6),
-            ],
-            layout=go.Layout(
-                barmode="overlay",
-                bargap=0.0,
-                height=320,
-                margin=dict(l=50, r=10, t=40, b=40),
-                xaxis_title="score",
-                yaxis_title="samples per bin",
-                legend=dict(orientation="h", y=1.12, x=0.0),
-            ),
-        )
+        figure = histogram_figure()
         self.histogram = Plot(figure)
         self.histogram.add_class("tw-histogram")
         self.headline = widgets.HTML()
@@ -338,7 +276,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                 slider.description = label(key)
                 slider.tooltip = f"{key}: {quantity(key).help}"
             rr = float(self.value("reduction_ratio"))
-            lo, hi = _log_bounds(rr)
+            lo, hi = log_bounds(rr)
             self.rr_slider.min, self.rr_slider.max = lo, hi
             boost = float(self.value("skill_boost"))
             self.boost_slider.min = min(-1.0, math.floor(boost) - 1.0)
@@ -415,7 +353,7 @@ class StageInspector(QuietObservers, widgets.VBox):
                 for trace in fig.data:
                     trace.x, trace.y = [], []
                 fig.layout.shapes = []
-                fig.layout.title = f"{stage_label(stage)}: pass-through (keeps every event)"
+                fig.layout.title.text = histogram_title(stage, node.classifier, False, None)
         else:
             scores = ev.classifier(stage)
             threshold = float(scores.threshold)
@@ -430,23 +368,8 @@ class StageInspector(QuietObservers, widgets.VBox):
             with fig.batch_update():
                 fig.data[0].update(x=null_x.tolist(), y=bn.counts.tolist(), width=null_w)
                 fig.data[1].update(x=pos_x.tolist(), y=bp.counts.tolist(), width=pos_w)
-                fig.layout.shapes = [
-                    dict(
-                        type="line",
-                        x0=threshold,
-                        x1=threshold,
-                        xref="x",
-                        y0=0,
-                        y1=1,
-                        yref="paper",
-                        line=dict(color="black", width=2, dash="dash"),
-                        name="threshold",
-                    )
-                ]
-                fig.layout.title = (
-                    f"{stage_label(stage)} ({node.classifier}{', Monte Carlo' if scores.monte_carlo else ''}): "
-                    f"threshold {threshold:.4f}"
-                )
+                fig.layout.shapes = [threshold_line(threshold)]
+                fig.layout.title.text = histogram_title(stage, node.classifier, scores.monte_carlo, threshold)
         self.headline.value = headline_html(ev, threshold, stage)
         self.confusion.value = confusion_html(row["contingency"], row["input_rate"])
         self.stage_figures.value = stage_html(row)

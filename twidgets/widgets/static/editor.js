@@ -312,7 +312,18 @@ function render({ model, el, experimental }) {
         if (pending && pending.value === shown) unsent.delete(`${key}\u0000${index}\u0000${c}`); // it did land
         const stillUnsent = unsent.get(`${key}\u0000${index}\u0000${c}`);
         const value = stillUnsent ? String(stillUnsent.value) : shown;
-        td.append(...makeControl(key, index, c, kinds[c] || "extra", value, rowName, help[c]));
+        const made = makeControl(key, index, c, kinds[c] || "extra", value, rowName, help[c]);
+        if (kinds[c] === "name") {
+          // the name column is as wide as its longest name: a hidden copy of the text sizes the
+          // cell (table layout does the measuring) and the input fills it, growing as one types
+          td.classList.add("tw-name-cell");
+          const sizer = make("span", "tw-sizer", value);
+          sizer.setAttribute("aria-hidden", "true");
+          made[0].size = 1; // no intrinsic width of its own: the sizer decides
+          made[0].addEventListener("input", () => (sizer.textContent = made[0].value));
+          td.append(sizer);
+        }
+        td.append(...made);
         if (stillUnsent) {
           td.classList.add("tw-unsent");
           td.title = `not applied: ${stillUnsent.why}`;
