@@ -107,7 +107,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         cmd = app.voila_command("127.0.0.1", self.port, notebook, preheat=preheat, max_sessions=max_sessions)
-        env = dict(os.environ, JUPYTER_PATH=str(app.TEMPLATE_ROOT), **{app.SYSTEM_ENV: app.DEFAULT_SYSTEM})
+        env = dict(os.environ, JUPYTER_PATH=str(app.TEMPLATE_ROOT), **{app.SYSTEM_ENV: app.default_system()})
         self.log: list[str] = []
         self.proc = subprocess.Popen(
             cmd, cwd=notebook.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True

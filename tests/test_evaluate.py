@@ -17,7 +17,7 @@ from scipy.stats import norm
 
 import twidgets
 from twidgets import ParameterError, System, evaluate
-from twidgets.model.complexity import HLT_CPU_COEFFS
+from twidgets.cms.complexity import HLT_CPU_COEFFS
 from twidgets.model.technology import density_scale
 
 DET_COLS = [

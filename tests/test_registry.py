@@ -53,6 +53,46 @@ def test_the_core_source_names_no_cms_object():
             assert word not in text, f"{path.name} mentions {word}"
 
 
+def _code_strings(path):
+    """String constants of a module's code: docstrings left out (they may cite examples)."""
+    tree = ast.parse(path.read_text())
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
+
+
+def test_core_and_widget_code_names_no_cms_stage_or_system():
+    words = ("cms-", "Intermediate", "hlt-cpu", "hlt-gpu", "l1t-linear", "Inner Tracker", "HGCAL")
+    for folder in (MODEL, MODEL.parent / "widgets"):
+        for path in folder.glob("*.py"):
+            for text in _code_strings(path):
+                for word in words:
+                    assert word not in text, f"{path.parent.name}/{path.name} names {word!r} in {text!r}"
+
+
+def test_the_default_system_and_complexity_names_come_from_the_study():
+    from twidgets.model.complexity import NAMED, parse_complexity, register_complexity
+    from twidgets.model.io import default_system, list_systems
+
+    assert registry.default_system() == "cms-hllhc-pu200" == default_system()
+    assert default_system() in list_systems()
+    assert {"l1t-linear", "hlt-cpu", "hlt-gpu"} <= set(NAMED)
+    with pytest.raises(ParameterError, match="already registered"):
+        register_complexity("hlt-cpu", lambda: parse_complexity("poly:1"))
+    with pytest.raises(ParameterError, match="lower-case word"):
+        register_complexity("Bad Name", lambda: parse_complexity("poly:1"))
+    with pytest.raises(ParameterError, match="'hlt-gpu'"):
+        parse_complexity("no-such-model")
+
+
 def test_builtin_and_cms_kinds_are_registered():
     assert classifier_kinds()[:2] == ("Dummy", "Gaussian")
     assert {"L1T", "HLT"} <= set(classifier_kinds())

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from twidgets import ParameterError
+from twidgets.cms.complexity import HLT_CPU_COEFFS, HLT_GPU_COEFFS
 from twidgets.model import metrics
 from twidgets.model.complexity import (
-    HLT_CPU_COEFFS,
-    HLT_GPU_COEFFS,
     CallableComplexity,
     fit_wall_time,
     parse_complexity,

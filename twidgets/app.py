@@ -39,14 +39,13 @@ import time
 import webbrowser
 from pathlib import Path
 
-from .model.io import DEFAULT_SYSTEM  # the system shown when none is given (one copy, in the core)
+from .model.io import default_system  # the system shown when none is given (a registered study names it)
 
 __all__ = [
     "APP_NOTEBOOK",
     "TEMPLATE_ROOT",
     "TEMPLATE",
     "SYSTEM_ENV",
-    "DEFAULT_SYSTEM",
     "CULL_IDLE_TIMEOUT",
     "CULL_DISCONNECTED_TIMEOUT",
     "CULL_UNCONNECTED_TIMEOUT",
@@ -112,8 +111,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "system",
         nargs="?",
-        default=DEFAULT_SYSTEM,
-        help=f"bundled system name or path to an .xlsx workbook (default: {DEFAULT_SYSTEM})",
+        default=default_system(),
+        help=f"bundled system name or path to an .xlsx workbook (default: {default_system()})",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
     p.add_argument(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..model.io import list_systems
 from ..model.registry import Study, register_classifier, register_study
-from . import labels  # noqa: F401  (registers the stage names people use)
+from . import complexity, labels  # noqa: F401  (register the named complexity fits and the stage names people use)
 from .hlt import HLT, HLT_PATHS, HLTPath, build_hlt
 from .l1t import L1T, L1T_FITS, L1T_OUTCOMES, L1TObject, build_l1t, l1t_objects, l1t_slopes
 from .scenarios import SCENARIOS
@@ -48,5 +48,6 @@ STUDY = register_study(
         axes=("Intermediate.reduction_ratio", "Intermediate.skill_boost"),
         stage="Intermediate",
         variants=_variants,
+        default_system="cms-hllhc-pu200",
     )
 )

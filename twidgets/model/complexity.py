@@ -2,15 +2,14 @@
 
 A complexity maps the message size (bytes per event) to "ops" per event. With a
 stage's op efficiency in J/op, ``energy per event = op_efficiency * ops``. For the
-CMS High-Level Trigger an "op" is one core-second (16 J/op = a 16 W core), so the
-``hlt-*`` models return wall time in seconds.
+software trigger an "op" can be one core-second (16 J/op = a 16 W core): a study's
+wall-time fits then return seconds.
 
 Complexities are written in a workbook's ``Complexity`` column as strings:
 
 * empty or ``identity``: ops = x
-* ``l1t-linear``: ops = x / 2e6 (the Level-1 model of the published study)
-* ``hlt-cpu`` / ``hlt-gpu``: the published cubic fits of HLT wall time (s) versus
-  event size (bytes); the GPU one is half the CPU one
+* a name a study registers with :func:`register_complexity` (the CMS study's
+  ``l1t-linear``, ``hlt-cpu`` and ``hlt-gpu``: :mod:`twidgets.cms.complexity`)
 * ``poly:c1,c2,c3``: ops = c1*x + c2*x**2 + c3*x**3 (any number of coefficients, no
   constant term)
 
@@ -36,16 +35,9 @@ __all__ = [
     "CallableComplexity",
     "parse_complexity",
     "fit_wall_time",
-    "HLT_CPU_COEFFS",
-    "HLT_GPU_COEFFS",
     "NAMED",
+    "register_complexity",
 ]
-
-#: Published cubic fit of CMS/ATLAS HLT CPU wall time (s) versus event size (bytes):
-#: (k1, k2, k3) for k1*x + k2*x**2 + k3*x**3.
-HLT_CPU_COEFFS = (1.41173228e-07, 1.88331368e-13, 2.22744374e-20)
-#: The published GPU model: half the CPU wall time.
-HLT_GPU_COEFFS = (7.05866044e-08, 9.41656899e-14, 1.11372180e-20)
 
 
 class Complexity:
@@ -130,13 +122,30 @@ class CallableComplexity(Complexity):
         return self.func(x)
 
 
-NAMED = {
+#: Complexity names a workbook may use -> a factory of the model. Studies add theirs
+#: with :func:`register_complexity`.
+NAMED: dict[str, Callable[[], Complexity]] = {
     "": Identity,
     "identity": Identity,
-    "l1t-linear": lambda: Linear(2.0e6, "l1t-linear"),
-    "hlt-cpu": lambda: Polynomial(HLT_CPU_COEFFS, "hlt-cpu"),
-    "hlt-gpu": lambda: Polynomial(HLT_GPU_COEFFS, "hlt-gpu"),
 }
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+def register_complexity(name: str, factory: Callable[[], Complexity], *, replace: bool = False) -> None:
+    """Let workbooks name a complexity model: ``factory()`` builds it (e.g. a :class:`Polynomial`).
+
+    Names are lower-case words (letters, digits, ``-``, ``_``); registering a taken name
+    is a :class:`ParameterError` unless ``replace=True``.
+    """
+    if not isinstance(name, str) or not _NAME.match(name) or name == "identity" or name.startswith("poly"):
+        raise ParameterError(f"complexity name {name!r}: use a lower-case word such as 'cpu-fit'")
+    if not callable(factory):
+        raise ParameterError(f"register_complexity({name!r}, ...) needs a callable factory")
+    if name in NAMED and not replace:
+        raise ParameterError(f"a complexity named {name!r} is already registered")
+    NAMED[name] = factory
+
 
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _POLY = re.compile(rf"^poly:\s*({_NUMBER}(?:\s*,\s*{_NUMBER}){{0,7}})\s*$")
@@ -163,9 +172,9 @@ def parse_complexity(value) -> Complexity:
             if not all(math.isfinite(c) for c in coeffs):
                 raise ParameterError(f"complexity {value!r}: coefficients must be finite")
             return Polynomial(coeffs, spec="poly:" + ",".join(c.strip() for c in m.group(1).split(",")))
+        names = ", ".join(repr(n) for n in NAMED if n)
         raise ParameterError(
-            f"unknown complexity {value!r}: use empty, 'identity', 'l1t-linear', 'hlt-cpu', "
-            "'hlt-gpu' or 'poly:c1,c2,c3' (numbers, c1*x + c2*x^2 + c3*x^3)"
+            f"unknown complexity {value!r}: use empty, {names} or 'poly:c1,c2,c3' (numbers, c1*x + c2*x^2 + c3*x^3)"
         )
     if callable(value):
         return CallableComplexity(value)
@@ -182,7 +191,7 @@ def fit_wall_time(sizes, times, degree: int = 3) -> Polynomial:
     times : array_like
         Wall time per event in seconds (or any ops measure).
     degree : int
-        Highest power (3 reproduces the published HLT form).
+        Highest power (3 gives the cubic wall-time form of the published study).
 
     Returns
     -------

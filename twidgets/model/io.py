@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import registry
 from .errors import SpecError
 from .spec import System
 from .tables import MAX_ROWS
@@ -28,7 +29,7 @@ __all__ = [
     "list_systems",
     "bundled_path",
     "data_path",
-    "DEFAULT_SYSTEM",
+    "default_system",
     "MAX_BYTES",
     "MAX_EXPANDED",
     "MAX_ROWS",
@@ -36,8 +37,6 @@ __all__ = [
     "SHEETS",
 ]
 
-#: The bundled system shown when none is named.
-DEFAULT_SYSTEM = "cms-hllhc-pu200"
 
 _PACKAGE_DATA = Path(__file__).resolve().parents[1] / "data"  # wheel: force-included here
 _CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"  # checkout / editable install
@@ -68,6 +67,18 @@ def data_path(name: str) -> Path:
 def list_systems() -> list[str]:
     """Names of the bundled systems (load them with :func:`load_system`)."""
     return sorted(p.name[:-5] for p in _data_dir().iterdir() if p.name.endswith(".xlsx"))
+
+
+def default_system() -> str:
+    """The bundled system shown when none is named: the one a registered study asks for
+    (:class:`~twidgets.model.registry.Study`), else the first bundled name."""
+    named = registry.default_system()
+    if named is not None:
+        return named
+    names = list_systems()
+    if not names:
+        raise SpecError("no bundled systems found; reinstall twidgets or run scripts/make_data.py in a checkout")
+    return names[0]
 
 
 def bundled_path(name: str) -> Path:

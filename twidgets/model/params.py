@@ -128,14 +128,12 @@ RULES = {
 def split_param(key: str) -> tuple[str | None, str]:
     """``"Stage.param"`` -> ``("Stage", "param")``; ``"year"`` -> ``(None, "year")``."""
     if not isinstance(key, str) or not key.strip():
-        raise ParameterError(f"parameter names are strings like 'Intermediate.reduction_ratio', got {key!r}")
+        raise ParameterError(f"parameter names are strings like 'L1.reduction_ratio', got {key!r}")
     key = key.strip()
     if key in ("year", "Global.year", "Year"):
         return None, "year"
     if "." not in key:
-        raise ParameterError(
-            f"parameter {key!r} must be written 'Stage.param' (e.g. 'Intermediate.reduction_ratio') or 'year'"
-        )
+        raise ParameterError(f"parameter {key!r} must be written 'Stage.param' (e.g. 'L1.reduction_ratio') or 'year'")
     node, param = key.rsplit(".", 1)
     return node.strip(), param.strip()
 

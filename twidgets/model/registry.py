@@ -29,6 +29,7 @@ from typing import Any
 from .errors import ParameterError
 
 __all__ = [
+    "default_system",
     "ClassifierKind",
     "register_classifier",
     "classifier_kind",
@@ -152,6 +153,8 @@ class Study:
         The stage the inspector shows first.
     variants : callable, optional
         ``variants() -> list`` of rows for the Compare view.
+    default_system : str, optional
+        The bundled system shown when none is named (the first registered study's wins).
     """
 
     name: str
@@ -160,6 +163,7 @@ class Study:
     axes: tuple[str, str] | None = None
     stage: str | None = None
     variants: Callable[[], Sequence[Any]] | None = None
+    default_system: str | None = None
 
 
 _STUDIES: dict[str, Study] = {}
@@ -179,6 +183,14 @@ def study_for(system_name: str | None) -> Study | None:
     for study in _STUDIES.values():
         if system_name in study.systems:
             return study
+    return None
+
+
+def default_system() -> str | None:
+    """The bundled system a registered study asks to show when none is named, if any."""
+    for study in _STUDIES.values():
+        if study.default_system:
+            return study.default_system
     return None
 
 

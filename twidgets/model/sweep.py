@@ -95,7 +95,7 @@ def _version() -> str:
 def _check_system(system: object) -> System:
     if not isinstance(system, System):
         raise ParameterError(
-            f"expected a System (e.g. twidgets.load_system('cms-hllhc-pu200')), got {type(system).__name__}"
+            f"expected a System (e.g. twidgets.load_system(name) or System.from_xlsx(path)), got {type(system).__name__}"
         )
     return system
 
@@ -141,7 +141,7 @@ def sweep_axes(system: System, params: Any) -> dict[str, np.ndarray]:
     if not isinstance(params, Mapping) or not params:
         raise ParameterError(
             "params must be a non-empty mapping 'Stage.param' -> 1-D values, e.g. "
-            "{'Intermediate.reduction_ratio': numpy.linspace(450, 40, 101)}"
+            "{'L1.reduction_ratio': numpy.linspace(450, 40, 101)}"
         )
     axes: dict[str, np.ndarray] = {}
     seen: dict[tuple[str | None, str], Any] = {}

@@ -5,16 +5,16 @@ from __future__ import annotations
 import contextlib
 
 from ..model import ParameterError, System
-from ..model.io import DEFAULT_SYSTEM, resolve_system
+from ..model.io import default_system, resolve_system
 
-__all__ = ["QuietObservers", "as_system", "DEFAULT_SYSTEM"]
+__all__ = ["QuietObservers", "as_system"]
 
 
 def as_system(system, widget: str) -> System:
     """A widget's ``system`` argument as a System: ``None`` (the default system), a bundled
     name or workbook path, or a System. Anything else is a :class:`ParameterError`."""
     if system is None:
-        system = resolve_system(DEFAULT_SYSTEM)
+        system = resolve_system(default_system())
     elif isinstance(system, str):
         system = resolve_system(system)
     if not isinstance(system, System):

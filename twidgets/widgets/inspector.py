@@ -24,14 +24,14 @@ from ..model import Evaluation, ParameterError, System, evaluate
 from ..model.display import label, quantity
 from ..model.params import NUMERIC_PARAMS, check_values, split_param
 from ..model.registry import study_for
-from .controls import DEFAULT_SYSTEM, QuietObservers, as_system
+from .controls import QuietObservers, as_system
 from .histograms import DEFAULT_BINS, bin_scores
 from .inspector_choices import clean_overrides, log_bounds, stage_choices
 from .inspector_figures import histogram_figure, histogram_title, threshold_line
 from .panels import confusion_html, headline_html, stage_html
 from .plot import Plot, PlotFigure
 
-__all__ = ["StageInspector", "DEFAULT_SYSTEM", "stage_choices", "clean_overrides"]
+__all__ = ["StageInspector", "stage_choices", "clean_overrides"]
 
 #: Quantities of the shown stage that the number panels read.
 _STAGE_QUANTITIES = (

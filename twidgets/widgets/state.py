@@ -25,7 +25,7 @@ import numpy as np
 
 from ..model import Evaluation, ParameterError, System, evaluate, list_systems, load_system
 from ..model.display import label
-from ..model.io import DEFAULT_SYSTEM
+from ..model.io import default_system
 from ..model.params import check_values, split_param
 
 __all__ = ["TABS", "METRIC_KEYS", "View", "QueryState", "DashboardState", "parse_query", "MAX_QUERY"]
@@ -296,12 +296,12 @@ class DashboardState:
 
     # ------------------------------------------------------------------ links
     @classmethod
-    def from_query(
-        cls, query: str, *, default: str | System = DEFAULT_SYSTEM
-    ) -> tuple[DashboardState, tuple[str, ...]]:
+    def from_query(cls, query: str, *, default: str | System | None = None) -> tuple[DashboardState, tuple[str, ...]]:
         """The state a link asks for, and the messages naming what it ignored. ``default``
         (a bundled name or a System, e.g. the one the app serves) is used when the link
-        names no system or scenario."""
+        names no system or scenario (``None``: the default bundled system)."""
+        if default is None:
+            default = default_system()
         q = parse_query(query)
         messages = list(q.messages)
         seed = q.seed if q.seed is not None else 0
