@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 import twidgets
+from twidgets.cms.complexity import HLT_CPU_COEFFS
 from twidgets.compat import construct_graph, dataframes_from_spreadsheet, update_throughput
-from twidgets.model.complexity import HLT_CPU_COEFFS
 
 ROOT = Path(__file__).resolve().parents[1]
 
