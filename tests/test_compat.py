@@ -19,6 +19,7 @@ import seed_runner
 
 import twidgets
 from twidgets import compat
+from twidgets.cms.complexity import HLT_CPU_COEFFS, HLT_GPU_COEFFS
 from twidgets.cms.scenarios import PUBLISHED, SCENARIOS, scenario_table
 from twidgets.compat import (
     construct_graph,
@@ -35,7 +36,6 @@ from twidgets.compat import (
     transistor_scale_model,
     update_throughput,
 )
-from twidgets.model.complexity import HLT_CPU_COEFFS, HLT_GPU_COEFFS
 
 GRID = 101
 
