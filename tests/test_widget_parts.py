@@ -16,9 +16,10 @@ import twidgets
 from twidgets.model import ParameterError
 from twidgets.widgets import dashboard, explorer, explorer_figures, inspector, inspector_choices, picker
 from twidgets.widgets.debounce import Debouncer
+from twidgets.widgets.download import DownloadButton
 from twidgets.widgets.explorer_figures import check_input
 from twidgets.widgets.explorer_points import grid_point, inside, marker_xy, pareto_pick, scenario_point
-from twidgets.widgets.explorer_text import csv_link_html, selected_html, sweep_status
+from twidgets.widgets.explorer_text import csv_filename, selected_html, sweep_status
 from twidgets.widgets.inspector_figures import histogram_figure, histogram_title, threshold_line
 
 RR, BOOST = "Intermediate.reduction_ratio", "Intermediate.skill_boost"
@@ -139,8 +140,20 @@ def test_explorer_texts_escape_and_carry_full_precision():
     assert "&plusmn;" not in selected_html(RR, BOOST, "f1", SimpleNamespace(**{**vars(p), "spread": None}))
     assert sweep_status(51, 21, 1, 0.021) == "51 x 21 points in 21 ms"
     assert sweep_status(5, 5, 3, 2.5) == "5 x 5 points, mean of 3 seeds in 2.50 s"
-    link = csv_link_html("a,b\n1,2\n", "A x", "B")
-    assert 'download="sweep_A_x_B.csv"' in link and "base64,YSxiCjEsMgo=" in link
+    assert csv_filename("A x", "B/c") == "sweep_A_x_B_c.csv"
+
+
+def test_download_button_makes_its_file_only_when_asked():
+    calls = []
+    button = DownloadButton(lambda: calls.append(1) or "a,b\n1,2\n", filename="t.csv", mime="text/csv")
+    assert calls == [] and "a,b" not in str(button.get_state())
+    answer, buffers = button._on_fetch({}, [])
+    assert answer == {"ok": True, "filename": "t.csv", "mime": "text/csv"} and buffers == [b"a,b\n1,2\n"]
+    assert calls == [1]
+    failing = DownloadButton(lambda: 1 / 0, filename="x.csv")
+    answer, buffers = failing._on_fetch({}, [])
+    assert not answer["ok"] and "x.csv" in answer["error"] and "division by zero" in failing.error and buffers == []
+    assert not DownloadButton()._on_fetch({}, [])[0]["ok"]
 
 
 # ------------------------------------------------------------------------------- inspector figure

@@ -330,6 +330,23 @@ def test_figures_export_as_png_and_svg(dashboard):
     assert page.locator('.tw-histogram .modebar-btn[data-title="Download plot as a PNG"]').count() == 1
 
 
+def test_the_sweep_csv_is_made_when_clicked_and_saved_by_the_browser(dashboard):
+    page = dashboard
+    _tab(page, "Explore")
+    _scroll_to_top(page)
+    button = page.locator(".tw-download-csv button")
+    assert "data:text/csv" not in page.content()  # the file is not in the page until asked for
+    with page.expect_download(timeout=30_000) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "sweep_Intermediate.reduction_ratio_Intermediate.skill_boost.csv"
+    lines = [ln for ln in open(download.path(), encoding="utf-8").read().splitlines() if not ln.startswith("#")]
+    header = lines[0].split(",")
+    assert header[:2] == ["Intermediate.reduction_ratio", "Intermediate.skill_boost"] and "f1" in header
+    assert len(lines) - 1 == 51 * 51  # one row per point of the default 51 x 51 map
+    assert page.locator(".tw-download-csv .tw-download-error").inner_text().strip() == ""
+
+
 def test_a_figure_drawn_in_a_hidden_tab_fills_its_width_when_shown(dashboard):
     page = dashboard
     width = "(sel) => { const e = document.querySelector(sel); return [e.offsetWidth, Number(e.querySelector('.main-svg').getAttribute('width'))]; }"

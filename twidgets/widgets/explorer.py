@@ -43,7 +43,7 @@ from .explorer_figures import (
     progress_chunk,
     snap,
 )
-from .explorer_text import NOTHING_SELECTED, csv_link_html, selected_html, sweep_status
+from .explorer_text import NOTHING_SELECTED, csv_filename, selected_html, sweep_status
 from .plot import Plot, PlotEvent, PlotFigure
 
 __all__ = [
@@ -362,7 +362,12 @@ class SweepExplorer(QuietObservers, widgets.VBox):
             self.selected_html.value = selected_html(self.x, self.y, self.metric, p)
 
     def _update_download(self):
-        self.download.value = csv_link_html(self.result.to_dataframe().to_csv(index=False), self.x, self.y)
+        # the file is made when the user clicks (SweepResult.to_csv_text: formula-looking text
+        # neutralised); only its name travels with the page
+        result = self.result
+        self.download.filename = csv_filename(self.x, self.y)
+        self.download.content = result.to_csv_text
+        self.download.disabled = False
 
     # ------------------------------------------------------------------ clicking
     def select(self, x_value: float, y_value: float) -> dict:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as widgets
 
 from ..model.display import label as display_name
+from .download import DownloadButton
 from .explorer_figures import METRIC_CHOICES
 from .explorer_text import NOTHING_SELECTED
 
@@ -93,7 +94,9 @@ class ExplorerControls:
         )
         self.status_html = _classed(widgets.HTML(), "tw-status")
         self.selected_html = _classed(widgets.HTML(NOTHING_SELECTED), "tw-selected")
-        self.download = _classed(widgets.HTML(), "tw-download-csv")
+        self.download = _classed(
+            DownloadButton(description="Download CSV", mime="text/csv", disabled=True), "tw-download-csv"
+        )
         ranges = widgets.VBox(
             [
                 widgets.HBox([self.x_picker, self.x_start, self.x_stop, self.x_num], layout=widgets.Layout(**_WRAP)),

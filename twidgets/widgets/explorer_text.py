@@ -4,7 +4,6 @@ whose ``data-value`` holds it at full precision, so tests read what is on screen
 
 from __future__ import annotations
 
-import base64
 import html
 
 from ..model.display import format_quantity, format_value
@@ -12,7 +11,7 @@ from ..model.display import label as display_name
 from .explorer_figures import METRIC_CHOICES
 from .explorer_points import GridPoint
 
-__all__ = ["map_title", "sweep_status", "selected_html", "csv_link_html", "NOTHING_SELECTED"]
+__all__ = ["map_title", "sweep_status", "selected_html", "csv_filename", "NOTHING_SELECTED"]
 
 #: What the read-out says before a point is picked.
 NOTHING_SELECTED = "click the map to pick a point"
@@ -51,11 +50,8 @@ def selected_html(x: str, y: str, metric: str, point: GridPoint) -> str:
     )
 
 
-def csv_link_html(csv: str, x: str, y: str) -> str:
-    """A "Download CSV" link holding ``csv`` (the sweep's table) as a data: URL."""
-    payload = base64.b64encode(csv.encode()).decode("ascii")
-    name = f"sweep_{x}_{y}.csv".replace(" ", "_")
-    return (
-        f'<a class="tw-download-link" download="{html.escape(name)}" '
-        f'href="data:text/csv;base64,{payload}">Download CSV</a>'
-    )
+def csv_filename(x: str, y: str) -> str:
+    """File name of the sweep's CSV over the ``x`` and ``y`` parameters (no spaces or path
+    separators)."""
+    name = f"sweep_{x}_{y}.csv"
+    return "".join("_" if c in " /\\:" else c for c in name)
