@@ -139,26 +139,7 @@ def contour_figure(scenarios=()) -> go.Figure:
             )
             for s in scenarios
         ]
-        + [
-            go.Scatter(
-                x=[],
-                y=[],
-                mode="markers",
-                name=CURRENT_NAME,
-                marker=CURRENT_MARKER,
-                hoverinfo="skip",
-                cliponaxis=False,
-            ),
-            go.Scatter(
-                x=[],
-                y=[],
-                mode="markers",
-                name=SELECTED_NAME,
-                marker=SELECTED_MARKER,
-                hoverinfo="skip",
-                cliponaxis=False,
-            ),
-        ],
+        + point_marker_traces(),
         layout=go.Layout(
             height=380,
             margin=dict(l=60, r=10, t=40, b=50),
@@ -166,6 +147,15 @@ def contour_figure(scenarios=()) -> go.Figure:
         ),
     )
     return contour
+
+
+def point_marker_traces() -> list[go.Scatter]:
+    """The two (empty) marker traces both views end with: the current operating point, then
+    the selected grid point."""
+    return [
+        go.Scatter(x=[], y=[], mode="markers", name=name, marker=marker, hoverinfo="skip", cliponaxis=False)
+        for name, marker in ((CURRENT_NAME, CURRENT_MARKER), (SELECTED_NAME, SELECTED_MARKER))
+    ]
 
 
 def pareto_figure() -> go.Figure:
@@ -182,24 +172,7 @@ def pareto_figure() -> go.Figure:
                 opacity=0.35,
             ),
             go.Scatter(x=[], y=[], mode="lines+markers", name="Pareto front", marker=dict(size=6, color="#1f77b4")),
-            go.Scatter(
-                x=[],
-                y=[],
-                mode="markers",
-                name=CURRENT_NAME,
-                marker=CURRENT_MARKER,
-                hoverinfo="skip",
-                cliponaxis=False,
-            ),
-            go.Scatter(
-                x=[],
-                y=[],
-                mode="markers",
-                name=SELECTED_NAME,
-                marker=SELECTED_MARKER,
-                hoverinfo="skip",
-                cliponaxis=False,
-            ),
+            *point_marker_traces(),
         ],
         layout=go.Layout(
             height=330,
