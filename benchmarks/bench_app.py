@@ -1,7 +1,8 @@
 """The served app in a real browser, beside a bare-ipywidgets anchor page served by the same Voila.
 
 Starts ``twidgets app`` (cold: ``--preheat 0``; preheated: ``--preheat 1``) and, with the same
-Voila server code and options, an anchor notebook holding one slider and one label. Drives
+Voila server code and options (less the plotly.js the app's figures need), an anchor notebook
+holding one slider and one label. Drives
 Debian's Chromium with Playwright and reports medians of ``--repeat`` visits:
 
 * navigation -> every figure drawn (``.tw-plot[data-tw-rev]`` on every Plot and the headline;
@@ -37,6 +38,7 @@ import nbformat
 import psutil
 
 from twidgets import app
+from twidgets.app_page import READY_LINE
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -103,10 +105,12 @@ def free_port() -> int:
 class Server:
     """A Voila server as ``twidgets app`` starts it, on ``notebook`` (the app's or the anchor's)."""
 
-    def __init__(self, notebook: Path, *, preheat: int, max_sessions: int):
+    def __init__(self, notebook: Path, *, preheat: int, max_sessions: int, figures: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        cmd = app.voila_command("127.0.0.1", self.port, notebook, preheat=preheat, max_sessions=max_sessions)
+        cmd = app.voila_command(
+            "127.0.0.1", self.port, notebook, preheat=preheat, max_sessions=max_sessions, figures=figures
+        )
         env = dict(os.environ, JUPYTER_PATH=str(app.TEMPLATE_ROOT), **{app.SYSTEM_ENV: app.default_system()})
         self.log: list[str] = []
         self.proc = subprocess.Popen(
@@ -122,15 +126,18 @@ class Server:
                 time.sleep(0.2)
 
     def filled(self) -> int:
-        """How many times Voila has reported its preheat pool full."""
-        return sum("is filled with" in line for line in self.log)
+        """How many preheated kernels have run the notebook up to the visitor's query string.
+
+        (Voila's own "pool is filled" line comes when the kernel has *started*, before it has
+        run anything: a visit then would wait for the whole notebook, as a cold one does.)"""
+        return sum(READY_LINE in line for line in self.log)
 
     def pool_ready(self, after: int, timeout: float = 300) -> None:
-        """Wait until the pool has been reported full more than ``after`` times (a fresh executed kernel)."""
+        """Wait until more than ``after`` kernels have been reported ready (a fresh executed kernel)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.filled() <= after:
             time.sleep(0.2)
-        time.sleep(1.0)  # the pool kernel finishes its last cell (waiting for a visitor)
+        time.sleep(0.5)  # Voila's renderer takes in the cell outputs already sent
 
     def kernels(self) -> int:
         n = 0
@@ -257,7 +264,7 @@ def memory(browser, server: Server, sessions: list[int]) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="visits per measurement (medians reported)")
-    ap.add_argument("--sessions", default="1,3,10", help="session counts for the memory measurement")
+    ap.add_argument("--sessions", default="1,3,10", help="session counts for the memory measurement ('' skips it)")
     ap.add_argument("--json", type=Path, help="also write the results to this file")
     args = ap.parse_args(argv)
     sessions = [int(s) for s in args.sessions.split(",") if s]
@@ -280,8 +287,9 @@ def main(argv=None) -> int:
                         ("anchor", anchor, ANCHOR_DRAWN),
                         ("app", app.APP_NOTEBOOK, APP_DRAWN),
                     ):
-                        cap = max(sessions) + 2 * args.repeat + 2  # closed pages' kernels linger up to ~80 s
-                        server = Server(notebook, preheat=preheat, max_sessions=cap)
+                        cap = max(sessions, default=0) + 2 * args.repeat + 2  # closed pages' kernels linger up to ~80 s
+                        # the anchor page gets no plotly.js: Voila's floor, not the app's figures
+                        server = Server(notebook, preheat=preheat, max_sessions=cap, figures=name == "app")
                         try:
                             results[f"{name}_{label}"] = navigation(browser, server, drawn, args.repeat, preheat > 0)
                             print(f"{name} {label}: {results[f'{name}_{label}']}", flush=True)
@@ -298,12 +306,13 @@ def main(argv=None) -> int:
                         finally:
                             server.stop()
                 # memory last: the longest part (ten pages drawing at once on a small machine)
-                server = Server(app.APP_NOTEBOOK, preheat=0, max_sessions=max(sessions) + 2)
-                try:
-                    results["memory"] = memory(browser, server, sessions)
-                    print(f"memory: {results['memory']}", flush=True)
-                finally:
-                    server.stop()
+                if sessions:  # --sessions '' skips it
+                    server = Server(app.APP_NOTEBOOK, preheat=0, max_sessions=max(sessions) + 2)
+                    try:
+                        results["memory"] = memory(browser, server, sessions)
+                        print(f"memory: {results['memory']}", flush=True)
+                    finally:
+                        server.stop()
             finally:
                 browser.close()
     for label in ("cold", "preheated"):

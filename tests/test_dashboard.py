@@ -283,3 +283,27 @@ def test_exported_view_is_self_contained(dash):
     assert "Plotly.newPlot" in text and text.count('class="tw-fig"') == 5
     assert 'src="http' not in text and "cdn" not in text.lower().split("<body>")[1]
     assert "tw-h-f1" in text  # the headline
+
+
+def test_hidden_tabs_are_built_when_first_shown_from_the_state_then(pu200):
+    """The first screen holds only the Explore tab's widgets; Design, Flow and Compare are
+    built when chosen, from what the state is by then (not from the state at load)."""
+    d = Dashboard(pu200, num=5, debounce=0)
+    placeholders = d.tabs.children[1:]
+    assert len({id(w) for w in placeholders}) == 1 and "Preparing" in placeholders[0].value
+    assert d._views == {}  # nothing of Design, Flow or Compare exists yet
+    d.inspector.overrides = {RR: 40.0}  # a what-if value set before the Flow tab is ever shown
+    expected = twidgets.evaluate(pu200.with_params({RR: 40.0}))
+    d.tabs.selected_index = 2
+    assert d.tabs.children[2] is d.flow and set(d._views) == {"flow"}
+    assert d.flow.evaluation.power == pytest.approx(expected.power)
+    assert d.tabs.selected_index == 2 and d.tabs.children[1] is placeholders[0]
+    d.tabs.selected_index = 1
+    assert d.tabs.children[1] is d.editor
+    assert d.editor.system == pu200.with_params({RR: 40.0})  # the grid shows the what-if values folded in
+
+
+def test_a_link_to_a_hidden_tab_builds_that_tab_only():
+    d = Dashboard.from_query("tab=compare", num=5, debounce=0)
+    assert d.tabs.selected_index == 3 and d.tabs.children[3] is d.compare
+    assert set(d._views) == {"compare"} and d.compare.current == -1

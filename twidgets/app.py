@@ -195,7 +195,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def voila_command(
-    host: str, port: int, notebook: Path = APP_NOTEBOOK, *, preheat: int = DEFAULT_PREHEAT, max_sessions: int = 4
+    host: str,
+    port: int,
+    notebook: Path = APP_NOTEBOOK,
+    *,
+    preheat: int = DEFAULT_PREHEAT,
+    max_sessions: int = 4,
+    figures: bool = True,
 ) -> list[str]:
     """The ``python -m twidgets.app_voila`` command line serving ``notebook`` alone.
 
@@ -205,7 +211,9 @@ def voila_command(
     executed kernels waiting, serves at most ``max_sessions`` visitors, shuts down kernels
     with no page after :data:`CULL_DISCONNECTED_TIMEOUT` s and unused ones after
     :data:`CULL_IDLE_TIMEOUT` s (checked every :data:`CULL_INTERVAL` s), and, bound to a
-    loopback address, refuses requests naming another host.
+    loopback address, refuses requests naming another host. ``figures=False`` leaves out
+    plotly.js (:func:`plotly_arguments`): a page with no figures, as the benchmark's
+    bare-ipywidgets anchor, then loads what any page of this Voila loads and nothing more.
     """
     notebook = Path(notebook)
     km = "SessionKernelManager"
@@ -231,25 +239,28 @@ def voila_command(
         f"--{km}.cull_interval={CULL_INTERVAL}",
         f"--{km}.cull_connected=True",
         f"--TwidgetsVoila.local_only={_is_loopback(host)}",
-        *plotly_arguments(),
+        *plotly_arguments(figures),
     ]
     if preheat > 0:
         cmd += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
     return cmd
 
 
-def plotly_arguments() -> list[str]:
+def plotly_arguments(figures: bool = True) -> list[str]:
     """Voila options that give the page one plotly.js, the installed plotly's, from a URL.
 
     The app's figures (:class:`twidgets.widgets.plot.Plot`) need no plotly lab extension, so
     its bundle is not sent (``extension_denylist``); the installed plotly's ``package_data``
     is served under ``voila/labextensions/`` and the page is told that URL
-    (``extension_config``: read by ``static/plot.js``).
+    (``extension_config``: the app's template loads it in the page's head, and
+    ``static/plot.js`` waits for it). ``figures=False``: the denylist only (no plotly.js).
     """
     spec = importlib.util.find_spec("plotly")  # located, not imported
     if spec is None or spec.origin is None:
         raise AppError("plotly is not installed: pip install 'twidgets[app]'")
     package_data = Path(spec.origin).resolve().parent / "package_data"
+    if not figures:
+        return ["--VoilaConfiguration.extension_denylist=jupyterlab-plotly"]
     return [
         "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
         f"--VoilaConfiguration.extra_labextensions_path={package_data}",

@@ -8,8 +8,13 @@ or was preheated before the visitor arrived.
 from __future__ import annotations
 
 import os
+import sys
 
-__all__ = ["page_query_string", "is_preheated"]
+__all__ = ["page_query_string", "is_preheated", "READY_LINE"]
+
+#: Written to the server's log (the kernel's own stderr) when a preheated kernel has run the
+#: notebook up to :func:`page_query_string` and waits for its visitor.
+READY_LINE = "twidgets: preheated kernel ready, waiting for a visitor"
 
 
 def is_preheated() -> bool:
@@ -31,5 +36,7 @@ def page_query_string() -> str:
     if is_preheated():
         from voila.utils import get_query_string  # only ever imported inside a Voila kernel
 
+        if sys.__stderr__ is not None:  # the server's log, not the page (ipykernel redirects sys.stderr)
+            print(READY_LINE, file=sys.__stderr__, flush=True)
         return get_query_string() or ""
     return os.environ.get("QUERY_STRING", "")

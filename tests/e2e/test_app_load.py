@@ -1,8 +1,10 @@
-"""Load test (issue 13 acceptance): ten pages opened together against ``twidgets app`` on localhost.
+"""Load tests: ten pages opened together against ``twidgets app`` on localhost.
 
-Every page either draws every figure or gets the "full" page at once; none hangs; no page
-error; the server's kernels stay within the cap (plus the preheat pool) and each within the
-per-kernel memory figure below.
+* Cap 10 (issue 12): all ten pages draw every figure, with no page error, no anywidget
+  "Failed to initialize" and no reload; the server's memory is printed.
+* Cap 3 (issue 13): every page either draws every figure or gets the "full" page at once;
+  none hangs; no page error; the server's kernels stay within the cap (plus the preheat
+  pool) and each within the per-kernel memory figure below.
 """
 
 from __future__ import annotations
@@ -24,15 +26,39 @@ SETTLE_S = 420
 SETTLED = "() => document.body !== null && (document.body.classList.contains('tw-full') || (" + FIGURES_DRAWN + ")())"
 
 
-@pytest.fixture(scope="module")
-def server():
-    args = ["--no-browser", "--port", str(free_port()), "--max-sessions", str(CAP), "--preheat", str(PREHEAT)]
+def _start(cap: int):
+    args = ["--no-browser", "--port", str(free_port()), "--max-sessions", str(cap), "--preheat", str(PREHEAT)]
     app = AppProcess(args)
+    app.wait_url()
+    return app
+
+
+@pytest.fixture()
+def server():
+    app = _start(CAP)
     try:
-        app.wait_url()
         yield app
     finally:
         app.stop()
+
+
+@pytest.fixture()
+def roomy_server():
+    app = _start(PAGES)
+    try:
+        yield app
+    finally:
+        app.stop()
+
+
+def _tree_rss_mib(server) -> float:
+    total = 0
+    for p in [psutil.Process(server.proc.pid), *psutil.Process(server.proc.pid).children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
 
 
 def _kernel_processes(server):
@@ -76,5 +102,40 @@ def test_ten_pages_together_render_or_get_the_full_page(browser, server):
         assert peak_kernels <= CAP + PREHEAT
         assert max(peak) <= PER_KERNEL_MIB, f"kernel RSS (MiB): {peak}"
         print(f"load test: {rendered} rendered, {PAGES - rendered} full; kernel RSS MiB {[round(m) for m in peak]}")
+    finally:
+        context.close()
+
+
+@pytest.mark.slow
+def test_ten_pages_together_with_cap_ten_all_draw_every_figure(browser, roomy_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pages, errors, failed_init = [], [], []
+
+    def console(msg):
+        if "Failed to initialize" in msg.text or (msg.type == "error" and msg.text.startswith("twidgets:")):
+            failed_init.append(msg.text)
+
+    try:
+        for _ in range(PAGES):
+            page = context.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", console)
+            pages.append(page)
+        for page in pages:  # all requests out before any page is waited for
+            page.goto(roomy_server.url, wait_until="commit", timeout=SETTLE_S * 1000)
+        deadline = time.monotonic() + SETTLE_S
+        for page in pages:
+            left_ms = max(1000, int((deadline - time.monotonic()) * 1000))
+            page.wait_for_function(SETTLED, timeout=left_ms, polling=500)
+            assert not page.evaluate("() => document.body.classList.contains('tw-full')"), "a page got 'full'"
+        drawn = [page.evaluate("() => document.querySelectorAll('.tw-plot[data-tw-rev]').length") for page in pages]
+        assert min(drawn) >= 3, drawn  # the Explore tab's map, Pareto view and stage histogram
+        assert not errors, errors
+        assert not failed_init, failed_init
+        kernels = _kernel_processes(roomy_server)
+        assert len(kernels) >= PAGES  # one per page (plus a refilling pool kernel)
+        print(
+            f"cap 10: all {PAGES} pages drew; server tree {_tree_rss_mib(roomy_server):.0f} MiB, {len(kernels)} kernels"
+        )
     finally:
         context.close()

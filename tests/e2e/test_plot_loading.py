@@ -177,7 +177,7 @@ def test_the_app_draws_every_figure_behind_a_url_prefix(browser, served):
     try:
         page.wait_for_function(
             "() => { const p = document.querySelectorAll('.tw-plot');"
-            " return p.length >= 4 && [...p].every(e => e.dataset.twRev !== undefined)"
+            " return p.length >= 3 && [...p].every(e => e.dataset.twRev !== undefined)"
             " && document.querySelectorAll('.tw-contour .contourlayer path').length > 0; }",
             timeout=180_000,
             polling=100,

@@ -21,10 +21,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 from scipy.special import gammainc, log_ndtr, ndtr
 
 from .errors import ParameterError
+from .pchip import Pchip
 
 __all__ = ["ParametricCurve", "TabulatedCurve", "calibrate_slope", "efficiency_integral"]
 
@@ -95,7 +95,7 @@ class TabulatedCurve:
             raise ParameterError("turn-on efficiencies must lie in [0, 1]")
         object.__setattr__(self, "energy", tuple(e.tolist()))
         object.__setattr__(self, "efficiency", tuple(f.tolist()))
-        object.__setattr__(self, "_interp", PchipInterpolator(e, f, extrapolate=False))
+        object.__setattr__(self, "_interp", Pchip(e, f))
 
     @property
     def e_min(self) -> float:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import pandas as pd
 
 from .errors import ParameterError, SpecError
@@ -42,6 +41,9 @@ from .tables import (
 )
 from .topology import check_topology, curves_by_stage
 from .workbook import read_tables, write_tables
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["System", "Node", "SpecError"]
 
@@ -258,6 +260,8 @@ class System:
         Node attributes: ``kind``, every parameter, ``classifier``, ``complexity``.
         Edge attribute ``link_efficiency`` (J/bit, from the source row).
         """
+        import networkx as nx  # only this view needs it; the model itself does not
+
         g = nx.DiGraph(name=self.name or "", year=self.year)
         for n in self.nodes:
             g.add_node(n.name, kind=n.kind, classifier=n.classifier, complexity=n.complexity.spec, **dict(n.params))

@@ -7,7 +7,7 @@ check raises :class:`SpecError` at the row and column to fix.
 
 from __future__ import annotations
 
-import networkx as nx
+import heapq
 
 from .errors import SpecError
 from .tables import check_curves
@@ -64,15 +64,29 @@ def _check_one_sink(sinks: list, stage_names: list) -> None:
         )
 
 
+def _find_cycle(stage_names: list, output_of: dict) -> list | None:
+    """The first cycle met walking each stage's outputs in table order (its members, in
+    flow order, from the stage the walk re-entered), or ``None``. Each stage has at most one
+    output, so a walk is a path."""
+    done: set = set()
+    for start in stage_names:
+        path: list = []
+        on_path: dict = {}
+        node = start
+        while node and node not in done:
+            if node in on_path:
+                return path[on_path[node] :]
+            on_path[node] = len(path)
+            path.append(node)
+            node = output_of.get(node, "")
+        done.update(path)
+    return None
+
+
 def _check_acyclic(stg_rows: list, stage_names: list) -> None:
-    g = nx.DiGraph()
-    g.add_nodes_from(stage_names)
-    g.add_edges_from((r["name"], r["output"]) for r in stg_rows if r["output"])
-    try:
-        cycle = nx.find_cycle(g)
-    except nx.NetworkXNoCycle:
+    members = _find_cycle(stage_names, {r["name"]: r["output"] for r in stg_rows})
+    if members is None:
         return
-    members = [u for u, _ in cycle]
     first = min(stage_names.index(m) for m in members)
     raise SpecError(
         f"cycle: {' -> '.join(members + [members[0]])}; outputs must lead to the sink",
@@ -112,12 +126,27 @@ def check_topology(det_rows: list, stg_rows: list) -> None:
 
 
 def topological_order(names: list, outputs: dict) -> list:
-    """``names`` (detectors first, in table order) sorted so every node precedes its output."""
-    g = nx.DiGraph()
-    g.add_nodes_from(names)
-    g.add_edges_from((n, o) for n, o in outputs.items() if o)
+    """``names`` (detectors first, in table order) sorted so every node precedes its output;
+    among the nodes ready at each step, the earliest in ``names`` comes first."""
     index = {n: i for i, n in enumerate(names)}
-    return list(nx.lexicographical_topological_sort(g, key=lambda n: index[n]))
+    waiting = dict.fromkeys(names, 0)  # number of inputs not yet placed
+    for n, o in outputs.items():
+        if o:
+            waiting[o] += 1
+    ready = [index[n] for n in names if waiting[n] == 0]
+    heapq.heapify(ready)
+    order: list = []
+    while ready:
+        node = names[heapq.heappop(ready)]
+        order.append(node)
+        out = outputs.get(node)
+        if out:
+            waiting[out] -= 1
+            if waiting[out] == 0:
+                heapq.heappush(ready, index[out])
+    if len(order) != len(names):
+        raise SpecError("the outputs form a cycle; every output must lead to the sink", sheet="Triggers")
+    return order
 
 
 def curves_by_stage(cur, stg_rows: list) -> tuple:

@@ -86,7 +86,9 @@ class Dashboard(QuietObservers, widgets.VBox):
     Attributes
     ----------
     state : DashboardState -- the one source of truth.
-    editor, inspector, explorer, flow, compare : the composed widgets.
+    editor, inspector, explorer, flow, compare : the composed widgets. The Design (``editor``),
+        Flow and Compare tabs are built when first shown (or first asked for), from the state
+        as it is then: a page's first screen creates and draws only the Explore tab.
     picker, headline, whatif, share, tabs, message : the dashboard's own controls.
     """
 
@@ -107,8 +109,6 @@ class Dashboard(QuietObservers, widgets.VBox):
         messages=(),
         **kwargs,
     ):
-        from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
-
         if state is None:
             system = as_system(system, "Dashboard")
             source = f"system:{system.name}" if system.name in list_systems() else EDITED
@@ -116,7 +116,7 @@ class Dashboard(QuietObservers, widgets.VBox):
         self.state = state
         view = state.view
         system = state.system
-        self.editor = SystemEditor(state.shown_system())
+        self._views: dict[str, widgets.Widget] = {}  # the lazily built tabs, by key of TABS
         self.inspector = StageInspector(system, stage=view.stage or stage, seed=state.seed, overrides=state.overrides)
         self.scenarios = scenarios_or_registered(scenarios)
         study = study_for(system.name)
@@ -132,11 +132,9 @@ class Dashboard(QuietObservers, widgets.VBox):
             self._explorer_system(x, y), x, y, view.metric, scenarios=self.scenarios, **explorer_kw
         )
         self.explorer.follow_selection = True  # a click sets what-if values: the operating point moves there
-        self.flow = FlowView(state.evaluation())
-        variants = _default_variants(system) if variants is None else list(variants)
+        self._variants = _default_variants(system) if variants is None else list(variants)
         # the Compare tab measures changes from the first row on the system first loaded
-        base_row = next((i for i, v in enumerate(variants) if v.system == system.name), 0)
-        self.compare = CompareView(variants, on_pick=self._on_compare_pick, seed=state.seed, baseline=base_row)
+        self._base_row = next((i for i, v in enumerate(self._variants) if v.system == system.name), 0)
         self._build_header()
         self.message = widgets.HTML(self._messages_html(messages))
         self.message.add_class("tw-dashboard-message")
@@ -145,7 +143,8 @@ class Dashboard(QuietObservers, widgets.VBox):
         )
         self.explorer.layout = widgets.Layout(flex="1 1 560px", min_width="0")
         self.inspector.layout = widgets.Layout(flex="1 1 480px", min_width="0")
-        self.tabs = widgets.Tab(children=[explore, self.editor, self.flow, self.compare])
+        self._pending = widgets.HTML('<div class="tw-tab-pending">Preparing this tab…</div>')
+        self.tabs = widgets.Tab(children=[explore] + [self._pending] * (len(TABS) - 1))
         self.tabs.titles = tuple(TABS.values())
         self.tabs.add_class("tw-tabs")
         self.tabs.selected_index = list(TABS).index(view.tab)
@@ -160,8 +159,6 @@ class Dashboard(QuietObservers, widgets.VBox):
 
         self.picker.observe(self._on_picker, names="value")
         self._upload: tuple[System, str] | None = None
-        self.editor.on_load(self._on_upload)
-        self.editor.observe(self._on_editor, names="system")
         self.observe(self._on_system, names="system")
         self.observe(self._on_overrides, names="overrides")
         self.inspector.observe(self._on_inspector, names="overrides")
@@ -178,6 +175,52 @@ class Dashboard(QuietObservers, widgets.VBox):
         and no file is opened. ``system`` is shown when the link names none."""
         state, messages = DashboardState.from_query(query, default=as_system(system, "Dashboard"))
         return cls(state=state, messages=messages, **kwargs)
+
+    # ------------------------------------------------------------------ the lazy tabs
+    @property
+    def editor(self):
+        """The Design tab's :class:`~.editor.SystemEditor` (built on first use)."""
+        return self._tab_view("design")
+
+    @property
+    def flow(self) -> FlowView:
+        """The Flow tab's :class:`~.flow.FlowView` (built on first use)."""
+        return self._tab_view("flow")
+
+    @property
+    def compare(self) -> CompareView:
+        """The Compare tab's :class:`~.compare.CompareView` (built on first use)."""
+        return self._tab_view("compare")
+
+    def _tab_view(self, key: str):
+        """The view of tab ``key``, built from the state as it is now and put in its tab."""
+        view = self._views.get(key)
+        if view is not None:
+            return view
+        if key == "design":
+            from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
+
+            view = SystemEditor(self.state.shown_system())
+            view.on_load(self._on_upload)
+            view.observe(self._on_editor, names="system")
+        elif key == "flow":
+            view = FlowView(self.state.evaluation())
+        elif key == "compare":
+            view = CompareView(
+                self._variants, on_pick=self._on_compare_pick, seed=self.state.seed, baseline=self._base_row
+            )
+            view.current = self._compare_current(view)
+        else:
+            raise KeyError(f"no lazily built tab {key!r}; the tabs are {', '.join(TABS)}")
+        self._views[key] = view
+        children = list(self.tabs.children)
+        children[list(TABS).index(key)] = view
+        self.tabs.children = tuple(children)
+        return view
+
+    def _compare_current(self, compare: CompareView) -> int:
+        source = self.state.source
+        return next((i for i, v in enumerate(compare.variants) if source == f"variant:{v.name}"), -1)
 
     # ------------------------------------------------------------------ building
     def _build_header(self):
@@ -330,16 +373,19 @@ class Dashboard(QuietObservers, widgets.VBox):
     def _sync_flow(self, force: bool = False) -> None:
         """The Sankey follows the state while its tab is shown (or when ``force``); a hidden
         Flow tab catches up when it is chosen, which keeps slider steps cheap."""
-        if force or list(TABS)[self.tabs.selected_index or 0] == "flow":
+        flow = self.flow if force else self._views.get("flow")
+        if flow is not None and (force or list(TABS)[self.tabs.selected_index or 0] == "flow"):
             ev = self.state.evaluation()
-            if self.flow.evaluation is not ev:
-                self.flow.evaluation = ev
+            if flow.evaluation is not ev:
+                flow.evaluation = ev
 
     def _on_view(self, change=None):
+        tab = list(TABS)[self.tabs.selected_index or 0]
+        if tab != "explore":
+            self._tab_view(tab)  # built the first time it is shown
         if change is not None and change.get("name") == "selected_index":
             self._sync_flow()
         ex = self.explorer
-        tab = list(TABS)[self.tabs.selected_index or 0]
         self.state.view = View(tab, self.inspector.stage, ex.x, ex.y, tuple(ex.x_range), tuple(ex.y_range), ex.metric)
         self.share.query = self.state.to_query()
 
@@ -351,8 +397,9 @@ class Dashboard(QuietObservers, widgets.VBox):
             self.system = st.system
             self.overrides = dict(st.overrides)
             shown = st.shown_system()
-            if self.editor.system is not shown and (system_changed or self.editor.system != shown):
-                self.editor.set_system(shown)
+            editor = self._views.get("design")
+            if editor is not None and editor.system is not shown and (system_changed or editor.system != shown):
+                editor.set_system(shown)
             if system_changed:
                 self.explorer.selected = {}
             elif self.explorer.selected and not _same_point(st.overrides, self.explorer.selected):
@@ -371,9 +418,9 @@ class Dashboard(QuietObservers, widgets.VBox):
             if value == EDITED and EDITED not in [v for _, v in self.picker.options]:
                 self.picker.options = [("(edited system)", EDITED)] + list(self.picker.options)
             self.picker.value = value
-            self.compare.current = next(
-                (i for i, v in enumerate(self.compare.variants) if st.source == f"variant:{v.name}"), -1
-            )
+            compare = self._views.get("compare")
+            if compare is not None:
+                compare.current = self._compare_current(compare)
         self._render_headline()
         self._render_whatif()
         self._on_view()

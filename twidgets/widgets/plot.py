@@ -6,6 +6,9 @@ figure lives in three JSON traits (``figure_data``, ``figure_layout``, ``figure_
 change with ``Plotly.react``. plotly.js itself -- the copy the installed ``plotly``
 package ships -- is loaded once per page, however many figures the page holds:
 
+* from the ``<script id="tw-plotly-preload">`` that ``twidgets app``'s page template puts in
+  the page's head, so the bundle loads (and is parsed off the main thread) while the kernel
+  runs the notebook;
 * from the URL the page config names (``extensionConfig.twidgetsPlotlyUrl``: ``twidgets app``
   sets it for its standalone Voila, see :func:`twidgets.app.plotly_arguments`);
 * else from ``{base_url}twidgets/static/plotly.min.js`` when the page's Jupyter server runs

@@ -42,8 +42,22 @@ function evaluateBundle(text) {
   return Plotly;
 }
 
+function globalPlotly() {
+  return globalThis.Plotly && typeof globalThis.Plotly.react === "function" ? globalThis.Plotly : null;
+}
+
+// `twidgets app`'s page template starts loading plotly.js in <head> (script#tw-plotly-preload),
+// long before any figure exists; wait for that script rather than fetch the bundle again.
+function preloaded() {
+  const el = document.getElementById("tw-plotly-preload");
+  if (el === null) return Promise.resolve(null);
+  if (el.dataset.twState) return Promise.resolve(globalPlotly());
+  return new Promise((resolve) => el.addEventListener("tw-plotly", () => resolve(globalPlotly()), { once: true }));
+}
+
 async function fromUrl() {
-  if (globalThis.Plotly && typeof globalThis.Plotly.react === "function") return globalThis.Plotly;
+  const early = (await preloaded()) || globalPlotly();
+  if (early) return early;
   let url = null;
   try {
     url = await plotlyUrl();
@@ -154,6 +168,7 @@ function render({ model, el }) {
         await Plotly.react(area, model.get("figure_data") || [], layout, withExports(Plotly, model.get("figure_config")));
         bindEvents();
         el.dataset.twRev = String(rev);
+        fit(); // drawn while detached or hidden: plotly used its default width
       })
       .catch((e) => console.error("twidgets: drawing a plot failed", e));
   };
@@ -163,9 +178,16 @@ function render({ model, el }) {
   model.on("change:figure_data", onChange);
   model.on("change:figure_layout", onChange);
   model.on("change:figure_config", onChange);
-  const resize = new ResizeObserver(() => {
-    if (Plotly !== null && el.dataset.twRev !== undefined && area.offsetWidth > 0) Plotly.Plots.resize(area);
-  });
+  // Fit the figure to the width the page gives it when that changes (a window resize, a tab
+  // shown, a figure first drawn while detached). The figure's own first draw making the element
+  // taller is no reason to draw it again.
+  const fit = () => {
+    if (Plotly === null || el.dataset.twRev === undefined) return;
+    const svg = area.querySelector(".main-svg");
+    const width = area.clientWidth;
+    if (svg !== null && width > 0 && width !== Number(svg.getAttribute("width"))) Plotly.Plots.resize(area);
+  };
+  const resize = new ResizeObserver(fit);
   resize.observe(el);
 
   loadPlotly(model).then(
