@@ -130,9 +130,9 @@ def topological_order(names: list, outputs: dict) -> list:
     among the nodes ready at each step, the earliest in ``names`` comes first."""
     index = {n: i for i, n in enumerate(names)}
     waiting = dict.fromkeys(names, 0)  # number of inputs not yet placed
-    for n, o in outputs.items():
-        if o:
-            waiting[o] += 1
+    for out in outputs.values():
+        if out:
+            waiting[out] += 1
     ready = [index[n] for n in names if waiting[n] == 0]
     heapq.heapify(ready)
     order: list = []
