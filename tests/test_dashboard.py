@@ -291,11 +291,11 @@ def test_hidden_tabs_are_built_when_first_shown_from_the_state_then(pu200):
     d = Dashboard(pu200, num=5, debounce=0)
     placeholders = d.tabs.children[1:]
     assert len({id(w) for w in placeholders}) == 1 and "Preparing" in placeholders[0].value
-    assert d._views == {}  # nothing of Design, Flow or Compare exists yet
+    assert d._lazy.views == {}  # nothing of Design, Flow or Compare exists yet
     d.inspector.overrides = {RR: 40.0}  # a what-if value set before the Flow tab is ever shown
     expected = twidgets.evaluate(pu200.with_params({RR: 40.0}))
     d.tabs.selected_index = 2
-    assert d.tabs.children[2] is d.flow and set(d._views) == {"flow"}
+    assert d.tabs.children[2] is d.flow and set(d._lazy.views) == {"flow"}
     assert d.flow.evaluation.power == pytest.approx(expected.power)
     assert d.tabs.selected_index == 2 and d.tabs.children[1] is placeholders[0]
     d.tabs.selected_index = 1
@@ -306,4 +306,17 @@ def test_hidden_tabs_are_built_when_first_shown_from_the_state_then(pu200):
 def test_a_link_to_a_hidden_tab_builds_that_tab_only():
     d = Dashboard.from_query("tab=compare", num=5, debounce=0)
     assert d.tabs.selected_index == 3 and d.tabs.children[3] is d.compare
-    assert set(d._views) == {"compare"} and d.compare.current == -1
+    assert set(d._lazy.views) == {"compare"} and d.compare.current == -1
+
+
+def test_lazy_tabs_name_what_they_cannot_build():
+    import ipywidgets as widgets
+
+    from twidgets.widgets.lazy_tabs import LazyTabs
+
+    with pytest.raises(KeyError, match="no builder for tab.*b"):
+        LazyTabs({"a": "A", "b": "B"}, widgets.HTML("a"), {})
+    tabs = LazyTabs({"a": "A", "b": "B"}, widgets.HTML("a"), {"b": lambda: widgets.HTML("built")})
+    with pytest.raises(KeyError, match="no tab 'c'"):
+        tabs.view("c")
+    assert tabs.built("b") is None and tabs.view("b").value == "built" and tabs.tab.children[1] is tabs.built("b")

@@ -32,6 +32,7 @@ from .export import export_html
 from .flow import FlowView
 from .headline import headline_html, headline_numbers, whatif_html
 from .inspector import StageInspector
+from .lazy_tabs import LazyTabs
 from .picker import EDITED, load_choice, picker_options, scenarios_or_registered
 from .share import ShareBar
 from .state import TABS, DashboardState, View
@@ -116,7 +117,6 @@ class Dashboard(QuietObservers, widgets.VBox):
         self.state = state
         view = state.view
         system = state.system
-        self._views: dict[str, widgets.Widget] = {}  # the lazily built tabs, by key of TABS
         self.inspector = StageInspector(system, stage=view.stage or stage, seed=state.seed, overrides=state.overrides)
         self.scenarios = scenarios_or_registered(scenarios)
         study = study_for(system.name)
@@ -143,9 +143,9 @@ class Dashboard(QuietObservers, widgets.VBox):
         )
         self.explorer.layout = widgets.Layout(flex="1 1 560px", min_width="0")
         self.inspector.layout = widgets.Layout(flex="1 1 480px", min_width="0")
-        self._pending = widgets.HTML('<div class="tw-tab-pending">Preparing this tab…</div>')
-        self.tabs = widgets.Tab(children=[explore] + [self._pending] * (len(TABS) - 1))
-        self.tabs.titles = tuple(TABS.values())
+        builders = {"design": self._build_editor, "flow": self._build_flow, "compare": self._build_compare}
+        self._lazy = LazyTabs(TABS, explore, builders)  # the first screen builds only Explore
+        self.tabs = self._lazy.tab
         self.tabs.add_class("tw-tabs")
         self.tabs.selected_index = list(TABS).index(view.tab)
         top = widgets.VBox([self.top_bar, self.headline, self.whatif_box])
@@ -180,43 +180,34 @@ class Dashboard(QuietObservers, widgets.VBox):
     @property
     def editor(self):
         """The Design tab's :class:`~.editor.SystemEditor` (built on first use)."""
-        return self._tab_view("design")
+        return self._lazy.view("design")
 
     @property
     def flow(self) -> FlowView:
         """The Flow tab's :class:`~.flow.FlowView` (built on first use)."""
-        return self._tab_view("flow")
+        return self._lazy.view("flow")
 
     @property
     def compare(self) -> CompareView:
         """The Compare tab's :class:`~.compare.CompareView` (built on first use)."""
-        return self._tab_view("compare")
+        return self._lazy.view("compare")
 
-    def _tab_view(self, key: str):
-        """The view of tab ``key``, built from the state as it is now and put in its tab."""
-        view = self._views.get(key)
-        if view is not None:
-            return view
-        if key == "design":
-            from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
+    def _build_editor(self):
+        from .editor import SystemEditor  # the editor lives in its own module (anywidget assets)
 
-            view = SystemEditor(self.state.shown_system())
-            view.on_load(self._on_upload)
-            view.observe(self._on_editor, names="system")
-        elif key == "flow":
-            view = FlowView(self.state.evaluation())
-        elif key == "compare":
-            view = CompareView(
-                self._variants, on_pick=self._on_compare_pick, seed=self.state.seed, baseline=self._base_row
-            )
-            view.current = self._compare_current(view)
-        else:
-            raise KeyError(f"no lazily built tab {key!r}; the tabs are {', '.join(TABS)}")
-        self._views[key] = view
-        children = list(self.tabs.children)
-        children[list(TABS).index(key)] = view
-        self.tabs.children = tuple(children)
-        return view
+        editor = SystemEditor(self.state.shown_system())
+        editor.on_load(self._on_upload)
+        editor.observe(self._on_editor, names="system")
+        return editor
+
+    def _build_flow(self) -> FlowView:
+        return FlowView(self.state.evaluation())
+
+    def _build_compare(self) -> CompareView:
+        kw = dict(on_pick=self._on_compare_pick, seed=self.state.seed, baseline=self._base_row)
+        compare = CompareView(self._variants, **kw)
+        compare.current = self._compare_current(compare)
+        return compare
 
     def _compare_current(self, compare: CompareView) -> int:
         source = self.state.source
@@ -373,16 +364,16 @@ class Dashboard(QuietObservers, widgets.VBox):
     def _sync_flow(self, force: bool = False) -> None:
         """The Sankey follows the state while its tab is shown (or when ``force``); a hidden
         Flow tab catches up when it is chosen, which keeps slider steps cheap."""
-        flow = self.flow if force else self._views.get("flow")
+        flow = self.flow if force else self._lazy.built("flow")
         if flow is not None and (force or list(TABS)[self.tabs.selected_index or 0] == "flow"):
             ev = self.state.evaluation()
             if flow.evaluation is not ev:
                 flow.evaluation = ev
 
     def _on_view(self, change=None):
-        tab = list(TABS)[self.tabs.selected_index or 0]
+        tab = self._lazy.selected
         if tab != "explore":
-            self._tab_view(tab)  # built the first time it is shown
+            self._lazy.view(tab)  # built the first time it is shown
         if change is not None and change.get("name") == "selected_index":
             self._sync_flow()
         ex = self.explorer
@@ -397,7 +388,7 @@ class Dashboard(QuietObservers, widgets.VBox):
             self.system = st.system
             self.overrides = dict(st.overrides)
             shown = st.shown_system()
-            editor = self._views.get("design")
+            editor = self._lazy.built("design")
             if editor is not None and editor.system is not shown and (system_changed or editor.system != shown):
                 editor.set_system(shown)
             if system_changed:
@@ -418,7 +409,7 @@ class Dashboard(QuietObservers, widgets.VBox):
             if value == EDITED and EDITED not in [v for _, v in self.picker.options]:
                 self.picker.options = [("(edited system)", EDITED)] + list(self.picker.options)
             self.picker.value = value
-            compare = self._views.get("compare")
+            compare = self._lazy.built("compare")
             if compare is not None:
                 compare.current = self._compare_current(compare)
         self._render_headline()
