@@ -132,6 +132,14 @@ function withExports(Plotly, config) {
   return out;
 }
 
+// Resolve after the tasks the page has waiting at a higher priority (Chromium's task
+// scheduler, scheduler.postTask); elsewhere after the tasks already queued.
+function yieldToPage(priority) {
+  const scheduler = globalThis.scheduler;
+  if (scheduler && typeof scheduler.postTask === "function") return scheduler.postTask(() => undefined, { priority });
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 function render({ model, el }) {
   el.classList.add("tw-plot");
   const area = document.createElement("div");
@@ -160,6 +168,10 @@ function render({ model, el }) {
     queued = true;
     drawing = drawing
       .then(async () => {
+        // A draw is one long task. The first one waits behind the page's own start-up work
+        // (other widgets starting, which anywidget gives two seconds, then drops the comm
+        // messages of a widget that missed them); later draws just let waiting tasks go first.
+        await yieldToPage(el.dataset.twRev === undefined ? "background" : "user-visible");
         queued = false;
         if (!alive) return;
         const rev = model.get("rev");
