@@ -133,11 +133,16 @@ function withExports(Plotly, config) {
 }
 
 // Resolve after the tasks the page has waiting at a higher priority (Chromium's task
-// scheduler, scheduler.postTask); elsewhere after the tasks already queued.
+// scheduler, scheduler.postTask); elsewhere as a new task, after those already queued (a
+// message to itself: no timer).
 function yieldToPage(priority) {
   const scheduler = globalThis.scheduler;
   if (scheduler && typeof scheduler.postTask === "function") return scheduler.postTask(() => undefined, { priority });
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
 }
 
 function render({ model, el }) {
