@@ -116,3 +116,23 @@ def test_hostile_workbook_is_a_spec_error_in_bounded_memory(name, tmp_path):
     assert result["outcome"].startswith("SpecError: "), result
     assert says in result["outcome"].lower(), result
     assert result["rss_mib"] < 1024, result
+
+
+def test_an_unknown_encoding_in_an_xml_declaration_is_a_spec_error(tmp_path):
+    """Found by the fuzz test: one flipped byte turned 'UTF-8' into 'U-F-8' (expat raised LookupError)."""
+    import zipfile
+
+    import twidgets
+    from twidgets.model.errors import SpecError
+
+    good = tmp_path / "good.xlsx"
+    twidgets.load_system("cms-hllhc-pu200").to_xlsx(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = b'<?xml version="1.0" encoding="U-F-8" standalone="yes"?>\n' + data.split(b"?>", 1)[-1]
+            zout.writestr(item, data)
+    with pytest.raises(SpecError, match=r"sheet1\.xml.*unknown encoding"):
+        twidgets.System.from_xlsx(bad)

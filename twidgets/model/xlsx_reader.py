@@ -134,6 +134,8 @@ def _parse(zf: zipfile.ZipFile, part: str, budget: Budget, start: Callable, end=
         raise stop.error from None
     except expat.ExpatError as e:
         raise SpecError(f"this file cannot be read as an .xlsx workbook ({part}: {e})") from None
+    except LookupError as e:  # the XML declaration names an encoding Python does not know
+        raise SpecError(f"this file cannot be read as an .xlsx workbook ({part}: {e})") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as e:
         raise SpecError(f"the workbook is damaged (entry {part!r} is corrupt: {e})") from None
 
