@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 URL_RE = re.compile(r"(http://\S+/)")
@@ -123,3 +125,15 @@ FIGURES_DRAWN = """() => {
     && document.querySelectorAll('.tw-plot[data-tw-rev]').length === plots.length
     && document.querySelector('.twidgets-inspector .tw-f1') !== null;
 }"""
+
+
+@contextmanager
+def served_app(*, preheat: int, max_sessions: int) -> Iterator[AppProcess]:
+    """``twidgets app --no-browser`` on a free port with these limits, stopped afterwards."""
+    args = ["--no-browser", "--port", str(free_port()), "--preheat", str(preheat), "--max-sessions", str(max_sessions)]
+    app = AppProcess(args)
+    try:
+        app.wait_url()
+        yield app
+    finally:
+        app.stop()

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import nbformat
 import psutil
 import pytest
-from app_server import AppProcess, free_port
+from app_server import AppProcess, free_port, served_app
 
 from twidgets import app, app_page
 
@@ -169,12 +169,8 @@ def test_visitor_sessions_do_not_count_the_pool_and_starts_past_the_cap_are_refu
 @pytest.fixture(scope="module")
 def capped():
     """``twidgets app --preheat 0 --max-sessions 1``: no kernel until a visitor comes."""
-    server = AppProcess(["--no-browser", "--port", str(free_port()), "--preheat", "0", "--max-sessions", "1"])
-    try:
-        server.wait_url()
+    with served_app(preheat=0, max_sessions=1) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_foreign_host_and_origin_are_refused_without_starting_a_kernel(capped):

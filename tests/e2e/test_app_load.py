@@ -13,7 +13,7 @@ import time
 
 import psutil
 import pytest
-from app_server import FIGURES_DRAWN, AppProcess, free_port
+from app_server import FIGURES_DRAWN, served_app
 
 PAGES = 10
 CAP = 3
@@ -26,29 +26,16 @@ SETTLE_S = 420
 SETTLED = "() => document.body !== null && (document.body.classList.contains('tw-full') || (" + FIGURES_DRAWN + ")())"
 
 
-def _start(cap: int):
-    args = ["--no-browser", "--port", str(free_port()), "--max-sessions", str(cap), "--preheat", str(PREHEAT)]
-    app = AppProcess(args)
-    app.wait_url()
-    return app
-
-
 @pytest.fixture()
 def server():
-    app = _start(CAP)
-    try:
+    with served_app(preheat=PREHEAT, max_sessions=CAP) as app:
         yield app
-    finally:
-        app.stop()
 
 
 @pytest.fixture()
 def roomy_server():
-    app = _start(PAGES)
-    try:
+    with served_app(preheat=PREHEAT, max_sessions=PAGES) as app:
         yield app
-    finally:
-        app.stop()
 
 
 def _tree_rss_mib(server) -> float:

@@ -10,19 +10,15 @@ import time
 
 import psutil
 import pytest
-from app_server import FIGURES_DRAWN, AppProcess, free_port
+from app_server import FIGURES_DRAWN, served_app
 
 PAGE_READY = FIGURES_DRAWN
 
 
 @pytest.fixture(scope="module")
 def server():
-    app = AppProcess(["--no-browser", "--port", str(free_port()), "--preheat", "1", "--max-sessions", "4"])
-    try:
-        app.wait_url()
+    with served_app(preheat=1, max_sessions=4) as app:
         yield app
-    finally:
-        app.stop()
 
 
 def _kernels(server):
